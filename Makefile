@@ -1,0 +1,36 @@
+# Bijli Sahayak: the two commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint install seed bench clean rasa
+
+# Create the virtualenv once; reinstall whenever pyproject.toml changes.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: migrate the embedded SQLite database, seed demo data if empty, serve on :8000
+run: $(STAMP)
+	$(BIN)/sahayak db upgrade
+	$(BIN)/sahayak demo seed --if-empty
+	$(BIN)/sahayak serve --host $(HOST) --port $(PORT)
+
+## make test: ruff, then pytest (PostgreSQL too when TEST_DATABASE_URL is set)
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot nlu backend tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,1 @@
+"""The prepaid metering service and the assistant's records (SQLAlchemy)."""

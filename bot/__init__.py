@@ -1,0 +1,1 @@
+"""Channels in, dialogue, replies out; the composition root (app factory, CLI)."""

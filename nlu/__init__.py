@@ -1,0 +1,1 @@
+"""Text -> intent, entities and language. Standalone: imports nothing from bot or backend."""
