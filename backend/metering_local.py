@@ -1,0 +1,166 @@
+"""`MeteringService` over our own database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.clock import IST, utcnow
+from backend.disconnection import earliest_cut
+from backend.errors import InvalidInput, NotFound
+from backend.metering_types import (
+    AccountSummary,
+    ChargeExplanation,
+    ChargeLine,
+    DailyUsage,
+    LastRecharge,
+    Recharge,
+)
+from backend.models import Account, Consumer, LedgerEntry, LedgerKind, Meter
+from backend.rules import Rules, Tariff
+
+MAX_USAGE_DAYS = 366
+
+
+def energy_lines(tariff: Tariff, mtd_before_wh: int, units_wh: int,
+                 energy_paise: int) -> list[ChargeLine]:
+    """Split a day's units over the slabs they fell in ("units × rate" per slab).
+
+    Per-slab rounding may differ from the stored total by a paisa; the last line absorbs
+    it so the lines always add up to what was debited."""
+    lines: list[ChargeLine] = []
+    lower, start, end = 0, mtd_before_wh, mtd_before_wh + units_wh
+    for slab in tariff.slabs:
+        upper = None if slab.up_to_units is None else slab.up_to_units * 1000
+        hi = end if upper is None else min(end, upper)
+        overlap = max(0, hi - max(start, lower))
+        if overlap:
+            amount = (overlap * slab.rate_paise + 500) // 1000
+            lines.append(ChargeLine("energy", amount, overlap, slab.rate_paise))
+        if upper is None:
+            break
+        lower = upper
+    if not lines:
+        return [ChargeLine("energy", energy_paise, 0, tariff.slabs[0].rate_paise)]
+    drift = energy_paise - sum(line.amount_paise for line in lines)
+    last = lines[-1]
+    lines[-1] = ChargeLine("energy", last.amount_paise + drift, last.units_wh, last.rate_paise)
+    return lines
+
+
+class LocalMeteringService:
+    def __init__(self, session_factory: sessionmaker[Session], rules: Rules,
+                 clock: Callable[[], datetime] = utcnow, tz: ZoneInfo = IST) -> None:
+        self._sessions = session_factory
+        self._rules = rules
+        self._clock = clock
+        self._tz = tz
+
+    def _consumer(self, session: Session, ca_number: str) -> Consumer:
+        consumer = session.scalar(select(Consumer).where(Consumer.ca_number == ca_number))
+        if consumer is None:
+            raise NotFound(f"no consumer with CA number {ca_number}")
+        return consumer
+
+    def summary(self, ca_number: str) -> AccountSummary:
+        with self._sessions() as session:
+            consumer = self._consumer(session, ca_number)
+            account: Account = consumer.account
+            meter: Meter = consumer.meter
+            average = self._average_daily(session, consumer.id)
+            days_left = None
+            if average and account.balance_paise > 0:
+                days_left = account.balance_paise // average
+            last = None
+            if account.last_recharge_at and account.last_recharge_paise:
+                last = LastRecharge(account.last_recharge_paise, account.last_recharge_at)
+            next_cut = None
+            if account.negative_since is not None and meter.status == "connected":
+                next_cut = earliest_cut(self._rules.disconnection, account.negative_since,
+                                        self._clock(), self._tz)
+            return AccountSummary(
+                ca_number=consumer.ca_number, name=consumer.name,
+                tariff_category=consumer.tariff_category,
+                balance_paise=account.balance_paise, as_of=account.as_of,
+                meter_number=meter.meter_number, meter_status=str(meter.status.value),
+                meter_status_since=meter.status_since, average_daily_paise=average,
+                estimated_days_left=days_left, last_recharge=last,
+                negative_since=account.negative_since, next_disconnection_at=next_cut,
+                arrears_paise=account.arrears_paise,
+            )
+
+    def _average_daily(self, session: Session, consumer_id: int) -> int | None:
+        recent = (
+            select(LedgerEntry.amount_paise)
+            .where(LedgerEntry.consumer_id == consumer_id,
+                   LedgerEntry.kind == LedgerKind.CHARGE)
+            .order_by(LedgerEntry.day.desc())
+            .limit(self._rules.average_days)
+            .subquery()
+        )
+        avg = session.scalar(select(func.avg(-recent.c.amount_paise)))
+        return None if avg is None or avg <= 0 else int(round(avg))
+
+    def usage(self, ca_number: str, days: int) -> list[DailyUsage]:
+        if not 1 <= days <= MAX_USAGE_DAYS:
+            raise InvalidInput(f"days must be between 1 and {MAX_USAGE_DAYS}")
+        with self._sessions() as session:
+            consumer = self._consumer(session, ca_number)
+            tariff = self._rules.tariff(consumer.tariff_category)
+            rows = session.scalars(
+                select(LedgerEntry)
+                .where(LedgerEntry.consumer_id == consumer.id,
+                       LedgerEntry.kind == LedgerKind.CHARGE)
+                .order_by(LedgerEntry.day.desc())
+                .limit(days)
+            ).all()
+            return [DailyUsage(r.day, r.units_wh or 0, -r.amount_paise,
+                               tuple(self._lines(tariff, r))) for r in rows]
+
+    def recharges(self, ca_number: str, limit: int = 10) -> list[Recharge]:
+        if not 1 <= limit <= 100:
+            raise InvalidInput("limit must be between 1 and 100")
+        with self._sessions() as session:
+            consumer = self._consumer(session, ca_number)
+            rows = session.scalars(
+                select(LedgerEntry)
+                .where(LedgerEntry.consumer_id == consumer.id,
+                       LedgerEntry.kind == LedgerKind.RECHARGE)
+                .order_by(LedgerEntry.posted_at.desc())
+                .limit(limit)
+            ).all()
+            return [Recharge(r.reference or "", r.amount_paise, r.posted_at, r.source)
+                    for r in rows]
+
+    def explain_charge(self, ca_number: str, day: date) -> ChargeExplanation:
+        with self._sessions() as session:
+            consumer = self._consumer(session, ca_number)
+            entry = session.scalar(
+                select(LedgerEntry).where(LedgerEntry.consumer_id == consumer.id,
+                                          LedgerEntry.kind == LedgerKind.CHARGE,
+                                          LedgerEntry.day == day))
+            if entry is None:
+                raise NotFound(f"no charge on {day.isoformat()} for CA number {ca_number}")
+            tariff = self._rules.tariff(consumer.tariff_category)
+            return ChargeExplanation(
+                ca_number=ca_number, day=day, units_wh=entry.units_wh or 0,
+                month_units_before_wh=entry.mtd_before_wh or 0,
+                total_paise=-entry.amount_paise, lines=tuple(self._lines(tariff, entry)),
+            )
+
+    @staticmethod
+    def _lines(tariff: Tariff, entry: LedgerEntry) -> list[ChargeLine]:
+        lines = energy_lines(tariff, entry.mtd_before_wh or 0, entry.units_wh or 0,
+                             entry.energy_paise or 0)
+        for kind, amount, sign in (("free_units", entry.free_units_paise, -1),
+                                   ("rebate", entry.rebate_paise, -1),
+                                   ("fixed", entry.fixed_paise, 1),
+                                   ("duty", entry.duty_paise, 1),
+                                   ("arrears", entry.arrears_paise, 1)):
+            if amount:
+                lines.append(ChargeLine(kind, sign * amount))
+        return lines

@@ -1,0 +1,235 @@
+"""SQLAlchemy 2 typed models: the organisation, consumers and meters, the prepaid ledger,
+readings, meter events and the outbox. Money is integer paise; energy is integer Wh."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from backend.types import UtcDateTime
+
+# BIGINT on PostgreSQL, but SQLite only autoincrements a column declared INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class MeterStatus(enum.StrEnum):
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+
+
+class LedgerKind(enum.StrEnum):
+    RECHARGE = "recharge"
+    CHARGE = "charge"
+    ADJUSTMENT = "adjustment"
+
+
+class EventKind(enum.StrEnum):
+    RECHARGE_CREDITED = "recharge_credited"
+    BALANCE_NEGATIVE = "balance_negative"
+    DISCONNECTED = "disconnected"
+    RECONNECTED = "reconnected"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK: portable and readable in SQL.
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e],
+                length=20, validate_strings=True)
+
+
+class Discom(Base):
+    __tablename__ = "discoms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str] = mapped_column(String(120))
+
+
+class Circle(Base):
+    __tablename__ = "circles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    discom_id: Mapped[int] = mapped_column(ForeignKey("discoms.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str] = mapped_column(String(120))
+    discom: Mapped[Discom] = relationship()
+
+
+class Division(Base):
+    __tablename__ = "divisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str] = mapped_column(String(120))
+
+
+class Subdivision(Base):
+    __tablename__ = "subdivisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("divisions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str] = mapped_column(String(120))
+
+
+class Consumer(Base):
+    __tablename__ = "consumers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ca_number: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    mobile_e164: Mapped[str] = mapped_column(String(16), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="hi")
+    tariff_category: Mapped[str] = mapped_column(String(16))
+    sanctioned_load_w: Mapped[int] = mapped_column(Integer)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), index=True)
+    subdivision_id: Mapped[int | None] = mapped_column(ForeignKey("subdivisions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    meter: Mapped[Meter] = relationship(back_populates="consumer", uselist=False)
+    account: Mapped[Account] = relationship(back_populates="consumer", uselist=False)
+
+
+class Meter(Base):
+    __tablename__ = "meters"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"), unique=True)
+    meter_number: Mapped[str] = mapped_column(String(24), unique=True)
+    status: Mapped[MeterStatus] = mapped_column(_enum(MeterStatus, "meter_status"))
+    status_since: Mapped[datetime] = mapped_column(UtcDateTime)
+    consumer: Mapped[Consumer] = relationship(back_populates="meter")
+
+
+class Account(Base):
+    """Per-consumer balance snapshot: the ledger's running total, kept for fast reads.
+
+    `mtd_*` carry the month's cumulative units so a day's slab position needs no aggregate;
+    `last_charged_day` makes applying a day idempotent and keeps days in order.
+    """
+
+    __tablename__ = "accounts"
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"), primary_key=True)
+    balance_paise: Mapped[int] = mapped_column(BigInteger, default=0)
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime)
+    mtd_month: Mapped[str | None] = mapped_column(String(7))
+    mtd_units_wh: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_charged_day: Mapped[date | None] = mapped_column(Date)
+    negative_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    arrears_paise: Mapped[int] = mapped_column(BigInteger, default=0)
+    arrears_instalment_paise: Mapped[int | None] = mapped_column(BigInteger)
+    last_recharge_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_recharge_paise: Mapped[int | None] = mapped_column(BigInteger)
+    consumer: Mapped[Consumer] = relationship(back_populates="account")
+
+
+Index("ix_accounts_negative", Account.negative_since,
+      postgresql_where=text("negative_since IS NOT NULL"),
+      sqlite_where=text("negative_since IS NOT NULL"))
+
+
+class DailyReading(Base):
+    __tablename__ = "daily_readings"
+    __table_args__ = (UniqueConstraint("consumer_id", "day", name="uq_daily_readings_day"),
+                      Index("ix_daily_readings_day", "day"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"))
+    day: Mapped[date] = mapped_column(Date)
+    units_wh: Mapped[int] = mapped_column(BigInteger)
+    register_wh: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LedgerEntry(Base):
+    """One credit or debit. A daily charge keeps its breakdown so it can be explained."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        Index("ix_ledger_consumer_day", "consumer_id", "day"),
+        Index("ix_ledger_day_kind", "day", "kind"),
+        Index("uq_ledger_charge_day", "consumer_id", "day", unique=True,
+              postgresql_where=text("kind = 'charge'"), sqlite_where=text("kind = 'charge'")),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"))
+    kind: Mapped[LedgerKind] = mapped_column(_enum(LedgerKind, "ledger_kind"))
+    amount_paise: Mapped[int] = mapped_column(BigInteger)  # credit > 0, debit < 0
+    day: Mapped[date] = mapped_column(Date)  # local (IST) day the entry belongs to
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    source: Mapped[str | None] = mapped_column(String(32))  # recharge channel: upi, app, counter
+    units_wh: Mapped[int | None] = mapped_column(BigInteger)
+    mtd_before_wh: Mapped[int | None] = mapped_column(BigInteger)
+    energy_paise: Mapped[int | None] = mapped_column(BigInteger)
+    free_units_paise: Mapped[int | None] = mapped_column(BigInteger)
+    rebate_paise: Mapped[int | None] = mapped_column(BigInteger)
+    fixed_paise: Mapped[int | None] = mapped_column(BigInteger)
+    duty_paise: Mapped[int | None] = mapped_column(BigInteger)
+    arrears_paise: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class MeterEvent(Base):
+    """What happened to an account, for alerts and notices to pick up."""
+
+    __tablename__ = "meter_events"
+    __table_args__ = (Index("ix_meter_events_consumer", "consumer_id", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    amount_paise: Mapped[int | None] = mapped_column(BigInteger)
+    balance_paise: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class OutboxMessage(Base):
+    """A message the system starts; sent by workers, never inside a request transaction."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    message_key: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    language: Mapped[str] = mapped_column(String(8), default="hi")
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,57 @@
+"""One typed settings object, read from the environment (and an optional `.env` file).
+
+Secrets are `SecretStr` so they never show up in `repr`, logs or tracebacks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_RULES_FILE = Path(__file__).with_name("data") / "rules.yml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///sahayak.db",
+        description="SQLAlchemy URL; SQLite file in the working directory by default.",
+    )
+    timezone: str = "Asia/Kolkata"
+    rules_file: Path = Field(
+        default=DEFAULT_RULES_FILE,
+        description="YAML file with tariffs and prepaid rules (Bihar-like defaults shipped).",
+    )
+    operator_api_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Comma-separated API keys allowed to read and write the REST API.",
+    )
+    readonly_api_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Comma-separated API keys allowed only to read.",
+    )
+    metering_url: str | None = Field(
+        default=None,
+        description="Base URL of a remote metering service speaking our REST API; "
+        "unset means the local database is the metering service.",
+    )
+    metering_api_key: SecretStr | None = None
+    max_request_bytes: int = 1_000_000
+    outbox_max_attempts: int = 6
+    outbox_backoff_base_s: float = 30.0
+    outbox_backoff_max_s: float = 3600.0
+    log_level: str = "INFO"
+
+    @field_validator("operator_api_keys", "readonly_api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

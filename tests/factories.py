@@ -1,0 +1,36 @@
+"""Small builders for test data."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from backend.models import Consumer, DailyReading
+from backend.registry import add_consumer, ensure_circle
+
+T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
+_seq = itertools.count(1)
+
+
+def make_consumer(session: Session, *, tariff: str = "DS-II", load_w: int = 2000,
+                  balance_paise: int = 0, arrears_paise: int = 0, ca: str | None = None,
+                  mobile: str | None = None, language: str = "hi") -> Consumer:
+    circle = ensure_circle(session, discom_code="SBPDCL", discom_name="South Bihar",
+                           discom_name_hi="दक्षिण बिहार", circle_code="PATNA",
+                           circle_name="Patna", circle_name_hi="पटना")
+    n = next(_seq)
+    return add_consumer(
+        session, circle=circle, ca_number=ca or f"{100000000 + n}", name=f"उपभोक्ता {n}",
+        mobile=mobile or f"+91700000{n:04d}", meter_number=f"SM{n:08d}",
+        tariff_category=tariff, sanctioned_load_w=load_w, at=T0, language=language,
+        balance_paise=balance_paise, arrears_paise=arrears_paise)
+
+
+def add_reading(session: Session, consumer: Consumer, day: date, units_wh: int,
+                register_wh: int = 0) -> None:
+    session.execute(insert(DailyReading), [dict(consumer_id=consumer.id, day=day,
+                                                units_wh=units_wh, register_wh=register_wh,
+                                                received_at=T0)])
