@@ -78,11 +78,13 @@ def can_cut_now(rules: DisconnectionRules, now: datetime, tz: ZoneInfo = IST) ->
 
 
 def apply_disconnections(conn: Connection, rules: DisconnectionRules, now: datetime,
-                         tz: ZoneInfo = IST) -> int:
+                         tz: ZoneInfo = IST, *, respect_window: bool = True) -> int:
     """Disconnect every connected meter whose account is negative past the grace period.
 
-    Does nothing outside the allowed cut window. Returns how many meters were cut."""
-    if not can_cut_now(rules, now, tz):
+    Does nothing outside the allowed cut window (the demo seeder alone passes
+    `respect_window=False`, to show history as if the window had come). Returns how many
+    meters were cut."""
+    if respect_window and not can_cut_now(rules, now, tz):
         return 0
     meters, accounts, events = Meter.__table__, Account.__table__, MeterEvent.__table__
     due = and_(

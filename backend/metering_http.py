@@ -1,0 +1,96 @@
+"""`MeteringService` for a remote metering system that speaks our REST API, so a discom
+can put its own meter-data system behind an adapter with the same contract."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import httpx
+
+from backend.errors import DomainError, InvalidInput, NotFound
+from backend.metering_types import (
+    AccountSummary,
+    ChargeExplanation,
+    ChargeLine,
+    DailyUsage,
+    LastRecharge,
+    Recharge,
+)
+
+
+class MeteringUnavailable(DomainError):
+    status_code = 503
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _lines(raw: list[dict]) -> tuple[ChargeLine, ...]:
+    return tuple(ChargeLine(**line) for line in raw)
+
+
+class HttpMeteringService:
+    def __init__(self, base_url: str, *, api_key: str | None = None, timeout_s: float = 5.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        headers = {"X-API-Key": api_key} if api_key else {}
+        self._client = httpx.Client(base_url=base_url.rstrip("/") + "/api/v1",
+                                    headers=headers, timeout=timeout_s, transport=transport)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _get(self, path: str, **params: object) -> object:
+        try:
+            response = self._client.get(path, params=params or None)
+        except httpx.HTTPError as exc:
+            raise MeteringUnavailable(f"metering service unreachable: {type(exc).__name__}") \
+                from exc
+        if response.status_code == 404:
+            raise NotFound(_detail(response))
+        if response.status_code == 422:
+            raise InvalidInput(_detail(response))
+        if response.status_code >= 400:
+            raise MeteringUnavailable(
+                f"metering service answered {response.status_code}: {_detail(response)}")
+        return response.json()
+
+    def summary(self, ca_number: str) -> AccountSummary:
+        raw = self._get(f"/consumers/{ca_number}/summary")
+        assert isinstance(raw, dict)
+        last = raw.get("last_recharge")
+        return AccountSummary(**{
+            **raw,
+            "as_of": _dt(raw["as_of"]),
+            "meter_status_since": _dt(raw["meter_status_since"]),
+            "negative_since": _dt(raw.get("negative_since")),
+            "next_disconnection_at": _dt(raw.get("next_disconnection_at")),
+            "last_recharge": LastRecharge(last["amount_paise"], _dt(last["at"]))
+            if last else None,
+        })
+
+    def usage(self, ca_number: str, days: int) -> list[DailyUsage]:
+        raw = self._get(f"/consumers/{ca_number}/usage", days=days)
+        assert isinstance(raw, list)
+        return [DailyUsage(date.fromisoformat(d["day"]), d["units_wh"], d["charge_paise"],
+                           _lines(d["lines"])) for d in raw]
+
+    def recharges(self, ca_number: str, limit: int = 10) -> list[Recharge]:
+        raw = self._get(f"/consumers/{ca_number}/recharges", limit=limit)
+        assert isinstance(raw, list)
+        return [Recharge(r["reference"], r["amount_paise"], _dt(r["at"]), r.get("source"))
+                for r in raw]
+
+    def explain_charge(self, ca_number: str, day: date) -> ChargeExplanation:
+        raw = self._get(f"/consumers/{ca_number}/charges/{day.isoformat()}")
+        assert isinstance(raw, dict)
+        return ChargeExplanation(**{**raw, "day": date.fromisoformat(raw["day"]),
+                                    "lines": _lines(raw["lines"])})
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return str(detail or response.reason_phrase)

@@ -1,0 +1,400 @@
+"""The outbox: messages the system starts (OTP codes, alerts, broadcasts).
+
+Callers `enqueue` in the same transaction as the cause, so a message exists if and only if
+its cause was committed. Workers claim due rows in short transactions, send outside any
+transaction, then record the outcome. Delivery is at-least-once: a worker that dies after
+sending but before recording will have its lease expire and the message sent again, so the
+lease must comfortably exceed a batch's send time.
+
+Every outcome update is fenced on (id, status 'sending', attempts): a claim increments
+`attempts`, so a worker whose lease expired and was re-claimed by another cannot overwrite
+the newer attempt's outcome.
+
+On SQLite every write here is a single statement that starts its transaction, so the writer
+lock is taken before any read and the busy timeout applies (no "database is locked" from a
+stale read snapshot); SQLite's single writer serialises concurrent claims.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.clock import utcnow
+from backend.models import OutboxMessage, OutboxStatus
+from backend.senders import (
+    OutgoingMessage,
+    PermanentSendError,
+    Sender,
+    TransientSendError,
+)
+from backend.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 500
+LEASE_BUDGET = 0.8  # stop sending from a batch once this share of its lease has gone
+_LIMITS = {"channel": 16, "address": 64, "message_key": 64, "language": 8,
+           "idempotency_key": 128}
+# Delivery statuses in the order providers report them; a late callback never moves a
+# message back (e.g. "sent" arriving after "delivered"). Unknown statuses always apply.
+_STATUS_RANK = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4,
+                "undelivered": 4, "failed": 4, "read": 5}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry transient failures."""
+
+    max_attempts: int = 6
+    backoff_base_s: float = 30.0
+    backoff_max_s: float = 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(max_attempts=settings.outbox_max_attempts,
+                   backoff_base_s=settings.outbox_backoff_base_s,
+                   backoff_max_s=settings.outbox_backoff_max_s)
+
+    def delay_s(self, attempt: int, rng: random.Random) -> float:
+        """Exponential backoff with jitter in [50%, 100%] of the step: the jitter spreads a
+        burst of failures (a provider outage) so the retries don't all land at once, while
+        the floor keeps a retry from coming back almost immediately."""
+        step = min(self.backoff_max_s, self.backoff_base_s * 2 ** min(attempt - 1, 30))
+        return step * rng.uniform(0.5, 1.0)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    skipped: int = 0  # claimed but left to another worker: lease lost, or released unsent
+
+    @property
+    def claimed(self) -> int:
+        return self.sent + self.retried + self.dead + self.skipped
+
+    def __add__(self, other: BatchResult) -> BatchResult:
+        return BatchResult(self.sent + other.sent, self.retried + other.retried,
+                           self.dead + other.dead, self.skipped + other.skipped)
+
+
+# ---------------------------------------------------------------------------- enqueue
+
+
+def enqueue(session: Session, *, channel: str, address: str, message_key: str,
+            params: Mapping[str, Any], language: str, idempotency_key: str,
+            not_before: datetime | None = None,
+            now: datetime | None = None) -> OutboxMessage | None:
+    """Add a message in the caller's transaction (no commit): it is sent only if the cause
+    commits. The same idempotency key twice enqueues once; the duplicate returns None.
+
+    Uses INSERT ... ON CONFLICT DO NOTHING, so a duplicate neither raises nor aborts the
+    caller's transaction (on PostgreSQL a concurrent insert of the same key waits for the
+    first transaction and then does nothing).
+    """
+    now = now or utcnow()
+    for moment in (now, not_before):
+        if moment is not None and moment.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware (UTC) datetime")
+    fields = {"channel": channel, "address": address, "message_key": message_key,
+              "language": language, "idempotency_key": idempotency_key}
+    for name, value in fields.items():
+        if not value or len(value) > _LIMITS[name]:
+            raise ValueError(f"{name} must be 1-{_LIMITS[name]} characters")
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        insert = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:
+        raise NotImplementedError(f"outbox enqueue is not implemented for {dialect}")
+    stmt = (insert(OutboxMessage)
+            .values(**fields, params=dict(params), status=OutboxStatus.PENDING, attempts=0,
+                    next_attempt_at=not_before or now, created_at=now)
+            .on_conflict_do_nothing(index_elements=[OutboxMessage.idempotency_key])
+            .returning(OutboxMessage))
+    return session.scalars(stmt).one_or_none()
+
+
+# ---------------------------------------------------------------------------- claiming
+
+_CLAIMED = (OutboxMessage.id, OutboxMessage.channel, OutboxMessage.address,
+            OutboxMessage.message_key, OutboxMessage.params, OutboxMessage.language,
+            OutboxMessage.attempts)
+
+
+def claim_batch(session_factory: sessionmaker[Session], worker_id: str, limit: int,
+                now: datetime, lease_s: float) -> list[OutgoingMessage]:
+    """Claim up to `limit` due messages in one short transaction and return them.
+
+    Due means pending with `next_attempt_at <= now`, or still 'sending' with an expired
+    lease (its worker crashed). Expired leases go first, so a crash is not starved by a big
+    broadcast. Each claim marks the row 'sending', leases it until now + lease_s and counts
+    the attempt. PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so workers never wait on or
+    claim each other's rows. SQLite: one UPDATE ... WHERE id IN (SELECT ... LIMIT).
+    """
+    if limit <= 0:
+        return []
+    if lease_s <= 0:
+        raise ValueError("lease_s must be positive")
+    lease_until = now + timedelta(seconds=lease_s)
+    expired = and_(OutboxMessage.status == OutboxStatus.SENDING,
+                   OutboxMessage.locked_until < now)
+    pending = and_(OutboxMessage.status == OutboxStatus.PENDING,
+                   OutboxMessage.next_attempt_at <= now)
+    claimed: list[OutgoingMessage] = []
+    with session_factory() as session, session.begin():
+        for due in (expired, pending):
+            if len(claimed) < limit:
+                claimed += _claim(session, due, limit - len(claimed), lease_until)
+    if claimed:
+        log.debug("outbox worker %s claimed %d message(s)", worker_id, len(claimed))
+    return sorted(claimed, key=lambda m: m.id)
+
+
+def _claim(session: Session, due: ColumnElement[bool], limit: int,
+           lease_until: datetime) -> list[OutgoingMessage]:
+    ids = (select(OutboxMessage.id).where(due)
+           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        # Lock first, then update exactly those rows: a LIMIT inside `IN (...)` of an
+        # UPDATE may be planned as a re-executed semi-join on PostgreSQL.
+        locked = session.scalars(ids.with_for_update(skip_locked=True)).all()
+        if not locked:
+            return []
+        target = OutboxMessage.id.in_(locked)
+    else:
+        target = OutboxMessage.id.in_(ids)
+    stmt = (update(OutboxMessage).where(target, due)
+            .values(status=OutboxStatus.SENDING, locked_until=lease_until,
+                    attempts=OutboxMessage.attempts + 1)
+            .returning(*_CLAIMED)
+            .execution_options(synchronize_session=False))
+    return [OutgoingMessage(id=r.id, channel=r.channel, address=r.address,
+                            message_key=r.message_key, params=r.params or {},
+                            language=r.language, attempt=r.attempts)
+            for r in session.execute(stmt)]
+
+
+# ---------------------------------------------------------------------------- processing
+
+
+def process_batch(session_factory: sessionmaker[Session], sender: Sender, *, worker_id: str,
+                  policy: RetryPolicy = RetryPolicy(), limit: int = 100,
+                  lease_s: float = 300.0, now: datetime | None = None,
+                  rng: random.Random | None = None) -> BatchResult:
+    """Claim one batch, send each message outside any transaction, record each outcome
+    right after its send (so a crash loses at most one outcome, not a batch's).
+
+    `now` fixes the clock (tests); by default each step reads the real clock. Messages not
+    yet sent when 80% of the lease has gone are released for another worker, unsent and
+    without using up an attempt, rather than risk a second worker sending them too.
+    """
+    rng = rng or random.Random()
+    started = time.monotonic()
+    messages = claim_batch(session_factory, worker_id, limit, now or utcnow(), lease_s)
+    counts = {"sent": 0, "retried": 0, "dead": 0, "skipped": 0}
+    for index, message in enumerate(messages):
+        if time.monotonic() - started > lease_s * LEASE_BUDGET:
+            rest = messages[index:]
+            _release(session_factory, rest)
+            counts["skipped"] += len(rest)
+            log.warning("outbox worker %s: lease nearly over, released %d unsent message(s)",
+                        worker_id, len(rest))
+            break
+        outcome = _deliver(session_factory, sender, message, worker_id, policy, now, rng)
+        counts[outcome] += 1
+    return BatchResult(**counts)
+
+
+def _deliver(session_factory: sessionmaker[Session], sender: Sender, message: OutgoingMessage,
+             worker_id: str, policy: RetryPolicy, now: datetime | None,
+             rng: random.Random) -> str:
+    if message.attempt > policy.max_attempts:
+        # Only reachable by re-claiming after the last attempt's lease expired.
+        error = "lease expired during the last attempt (worker crashed or too slow)"
+        return _finish(session_factory, message, worker_id, "dead",
+                       status=OutboxStatus.DEAD, last_error=error)
+    try:
+        result = sender.send(message)
+    except PermanentSendError as exc:
+        return _failed(session_factory, message, worker_id, exc, None)
+    except TransientSendError as exc:
+        return _failed(session_factory, message, worker_id, exc, (policy, now, rng))
+    except Exception as exc:  # noqa: BLE001 - a sender bug must not stop the worker
+        log.debug("outbox sender raised unexpectedly", exc_info=True)
+        return _failed(session_factory, message, worker_id, exc, (policy, now, rng))
+    provider_id = result.provider_id
+    if provider_id is not None and len(provider_id) > 64:
+        log.warning("outbox #%s: provider id longer than 64 characters, truncated", message.id)
+        provider_id = provider_id[:64]
+    return _finish(session_factory, message, worker_id, "sent", status=OutboxStatus.SENT,
+                   provider_id=provider_id, provider_status=(result.status or "")[:32] or None,
+                   sent_at=now or utcnow(), locked_until=None)
+
+
+def _failed(session_factory: sessionmaker[Session], message: OutgoingMessage, worker_id: str,
+            exc: Exception, retry: tuple[RetryPolicy, datetime | None, random.Random] | None,
+            ) -> str:
+    error = error_text(exc, message)
+    if retry is not None and message.attempt < retry[0].max_attempts:
+        policy, now, rng = retry
+        delay = policy.delay_s(message.attempt, rng)
+        log.info("outbox #%s to %s: attempt %d failed, retry in %.0fs: %s", message.id,
+                 message.masked_address, message.attempt, delay, error)
+        return _finish(session_factory, message, worker_id, "retried",
+                       status=OutboxStatus.PENDING, last_error=error, locked_until=None,
+                       next_attempt_at=(now or utcnow()) + timedelta(seconds=delay))
+    log.warning("outbox #%s to %s: dead after %d attempt(s): %s", message.id,
+                message.masked_address, message.attempt, error)
+    return _finish(session_factory, message, worker_id, "dead", status=OutboxStatus.DEAD,
+                   last_error=error, locked_until=None)
+
+
+def _fence(message: OutgoingMessage) -> tuple[ColumnElement[bool], ...]:
+    return (OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.attempts == message.attempt)
+
+
+def _finish(session_factory: sessionmaker[Session], message: OutgoingMessage, worker_id: str,
+            outcome: str, **values: Any) -> str:
+    """Record one outcome in its own short transaction, if this worker still owns the row."""
+    stmt = (update(OutboxMessage).where(*_fence(message)).values(**values)
+            .execution_options(synchronize_session=False))
+    with session_factory() as session, session.begin():
+        owned = session.execute(stmt).rowcount == 1
+    if not owned:
+        log.warning("outbox worker %s: lease on #%s (attempt %d) was lost; outcome %r "
+                    "not recorded", worker_id, message.id, message.attempt, outcome)
+        return "skipped"
+    return outcome
+
+
+def _release(session_factory: sessionmaker[Session], messages: Iterable[OutgoingMessage]) -> None:
+    """Give claimed, unsent messages back, undoing the attempt their claim counted."""
+    with session_factory() as session, session.begin():
+        for message in messages:
+            session.execute(update(OutboxMessage).where(*_fence(message))
+                            .values(status=OutboxStatus.PENDING, locked_until=None,
+                                    attempts=OutboxMessage.attempts - 1)
+                            .execution_options(synchronize_session=False))
+
+
+def error_text(exc: BaseException, message: OutgoingMessage) -> str:
+    """The error as stored and logged: type and text, with the address masked and any
+    parameter value (an OTP code, a name, an amount) redacted, truncated."""
+    text = f"{type(exc).__name__}: {exc}"
+    secrets = {str(v) for v in _leaves(message.params)} | {message.address}
+    for secret in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
+        text = text.replace(secret, message.masked_address if secret == message.address
+                            else "[redacted]")
+    return text[:MAX_ERROR_CHARS]
+
+
+def _leaves(value: object) -> Iterable[object]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool):
+        yield value
+
+
+# ---------------------------------------------------------------------------- worker loop
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_worker(session_factory: sessionmaker[Session], sender: Sender, *,
+               stop_event: threading.Event, poll_interval_s: float = 1.0,
+               batch_size: int = 100, policy: RetryPolicy = RetryPolicy(),
+               lease_s: float = 300.0, worker_id: str | None = None,
+               rng: random.Random | None = None,
+               max_error_backoff_s: float = 60.0) -> BatchResult:
+    """Process batches until `stop_event` is set; returns the totals.
+
+    Goes straight on while there is work, sleeps `poll_interval_s` when idle, and on an
+    error (database down, failover) logs it and backs off exponentially up to
+    `max_error_backoff_s` instead of dying: a supervisor restart loop would do the same,
+    only noisier. Set `stop_event` (e.g. from a SIGTERM handler) to stop after the current
+    message; unsent claimed messages are re-claimed once their lease expires.
+    """
+    worker_id = worker_id or default_worker_id()
+    rng = rng or random.Random()
+    totals = BatchResult()
+    errors = 0
+    log.info("outbox worker %s started (batch %d, poll %.1fs)", worker_id, batch_size,
+             poll_interval_s)
+    while not stop_event.is_set():
+        try:
+            result = process_batch(session_factory, sender, worker_id=worker_id, policy=policy,
+                                   limit=batch_size, lease_s=lease_s, rng=rng)
+        except Exception:  # noqa: BLE001 - survive, back off, try again
+            errors += 1
+            delay = min(max_error_backoff_s, poll_interval_s * 2 ** min(errors, 16))
+            # Statement parameters in this module never hold addresses or bodies.
+            log.exception("outbox worker %s: batch failed (%d in a row), retrying in %.1fs",
+                          worker_id, errors, delay)
+            stop_event.wait(delay)
+            continue
+        errors = 0
+        totals += result
+        if result.claimed:
+            log.info("outbox worker %s: %d sent, %d retried, %d dead, %d skipped", worker_id,
+                     result.sent, result.retried, result.dead, result.skipped)
+        else:
+            stop_event.wait(poll_interval_s)
+    log.info("outbox worker %s stopped: %d sent, %d retried, %d dead in total", worker_id,
+             totals.sent, totals.retried, totals.dead)
+    return totals
+
+
+# ---------------------------------------------------------------------------- callbacks
+
+
+def record_status(session: Session, provider_id: str, status: str,
+                  error_code: str | None = None, *, channel: str | None = None) -> bool:
+    """Record a provider's delivery status callback in the caller's transaction.
+
+    Idempotent, and never moves a message back (a late "sent" after "delivered" is
+    ignored). Returns False for an unknown provider id. `channel` narrows the lookup where
+    providers' ids might collide.
+    """
+    status = status.strip().lower()[:32]
+    if not provider_id or not status:
+        raise ValueError("provider_id and status are required")
+    match: list[ColumnElement[bool]] = [OutboxMessage.provider_id == provider_id]
+    if channel is not None:
+        match.append(OutboxMessage.channel == channel)
+    guard: ColumnElement[bool] | None = None
+    rank = _STATUS_RANK.get(status)
+    if rank is not None:
+        later = [s for s, r in _STATUS_RANK.items() if r > rank]
+        guard = or_(OutboxMessage.provider_status.is_(None),
+                    OutboxMessage.provider_status.not_in(later))
+    values: dict[str, Any] = {"provider_status": status}
+    if error_code:
+        values["last_error"] = f"provider status {status}: error {error_code}"[:MAX_ERROR_CHARS]
+    stmt = (update(OutboxMessage).where(*match, *([guard] if guard is not None else []))
+            .values(**values).execution_options(synchronize_session="fetch"))
+    if session.execute(stmt).rowcount:
+        return True
+    return bool(session.scalar(select(exists().where(*match))))

@@ -1,0 +1,41 @@
+"""The backend's services wired from settings: built by the composition root, not on import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.db import make_engine, make_session_factory
+from backend.metering_local import LocalMeteringService
+from backend.metering_types import MeteringService
+from backend.rules import Rules, load_rules
+from backend.settings import Settings
+
+
+@dataclass
+class Backend:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    rules: Rules
+    local_metering: LocalMeteringService
+    metering: MeteringService  # local, or remote when METERING_URL is set
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_backend(settings: Settings) -> Backend:
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    rules = load_rules(settings.rules_file)
+    local = LocalMeteringService(sessions, rules)
+    metering: MeteringService = local
+    if settings.metering_url:
+        from backend.metering_http import HttpMeteringService
+
+        key = settings.metering_api_key.get_secret_value() if settings.metering_api_key else None
+        metering = HttpMeteringService(settings.metering_url, api_key=key)
+    return Backend(settings, engine, sessions, rules, local, metering)

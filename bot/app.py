@@ -1,0 +1,70 @@
+"""The ASGI app factory: the one place where settings become a running web server."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, make_url, select
+
+from backend.api import BodySizeLimit, install_api
+from backend.models import Consumer
+from backend.services import Backend, build_backend
+from backend.settings import Settings
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None, backend: Backend | None = None) -> FastAPI:
+    settings = settings or Settings()
+    backend = backend or build_backend(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        backend.close()
+
+    app = FastAPI(title="Bijli Sahayak", version=VERSION, lifespan=lifespan,
+                  description="Prepaid metering API and consumer assistant (बिजली सहायक).")
+    app.state.backend = backend
+    install_api(app, backend)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def landing() -> str:
+        with backend.sessions() as session:
+            consumers = session.scalar(select(func.count()).select_from(Consumer))
+        return _landing_html(settings, consumers or 0)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        with backend.sessions() as session:
+            session.execute(select(1))
+        return {"status": "ok"}
+
+    app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
+    return app
+
+
+def _landing_html(settings: Settings, consumers: int) -> str:
+    db = make_url(settings.database_url).render_as_string(hide_password=True)
+    api_state = ("open to operator keys" if settings.operator_api_keys
+                 else "closed: set OPERATOR_API_KEYS to use it")
+    return f"""<!doctype html>
+<html lang="hi"><head><meta charset="utf-8"><title>बिजली सहायक · Bijli Sahayak</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;
+line-height:1.5}}code{{background:#f3f3f3;padding:0 .3em}}</style></head>
+<body><h1>बिजली सहायक · Bijli Sahayak</h1>
+<p>Assistant for smart prepaid electricity meter consumers — running.</p>
+<ul>
+<li>Database: <code>{html.escape(db)}</code> — {consumers:,} consumers</li>
+<li>Metering REST API under <code>/api/v1</code> — {html.escape(api_state)}</li>
+<li>API documentation: <a href="/docs">/docs</a>
+ (OpenAPI: <a href="/openapi.json">/openapi.json</a>)</li>
+<li>Health: <a href="/healthz">/healthz</a></li>
+</ul>
+<p>Demo consumers to try: <code>sahayak demo accounts</code>.</p>
+</body></html>"""

@@ -1,0 +1,252 @@
+"""`sahayak`: the command line. Each command builds what it needs from settings when run."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from backend.clock import local_day, utcnow
+from backend.errors import DomainError
+from backend.metering_types import to_jsonable
+from backend.settings import Settings
+from bot.formatting import rupees
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _backend():  # noqa: ANN202
+    from backend.services import build_backend
+
+    return build_backend(_settings())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def main(verbose: bool) -> None:
+    """Bijli Sahayak — assistant for smart prepaid electricity meter consumers."""
+    level = logging.DEBUG if verbose else getattr(logging, _settings().log_level.upper(),
+                                                    logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+# --- database -------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the latest)."""
+    from backend import migrate
+
+    settings = _settings()
+    migrate.upgrade(settings.database_url, revision)
+    click.echo(f"database at revision {migrate.current_revision(settings.database_url)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION ("base" removes every table)."""
+    from backend import migrate
+
+    migrate.downgrade(_settings().database_url, revision)
+    click.echo(f"database at revision {migrate.current_revision(_settings().database_url)}")
+
+
+# --- serving --------------------------------------------------------------------------------
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app (landing page, REST API, docs)."""
+    import uvicorn
+
+    from bot.app import create_app
+
+    settings = _settings()
+    app = create_app(settings)
+    click.echo(f"Bijli Sahayak on http://{host}:{port}  (API docs: /docs)")
+    if not settings.operator_api_keys:
+        click.echo("note: OPERATOR_API_KEYS is not set, so the REST API refuses every call")
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+# --- demo data ------------------------------------------------------------------------------
+@main.group()
+def demo() -> None:
+    """Synthetic demo consumers."""
+
+
+@demo.command("seed")
+@click.option("--consumers", default=200, show_default=True, type=click.IntRange(1, 5_000_000))
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 400))
+@click.option("--seed", "seed_", default=7, show_default=True, type=int,
+              help="Random seed: the same seed gives the same consumers.")
+@click.option("--end-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day of history (default: yesterday, India time).")
+@click.option("--if-empty", is_flag=True, help="Do nothing if there are consumers already.")
+def demo_seed(consumers: int, days: int, seed_: int, end_date, if_empty: bool) -> None:  # noqa: ANN001
+    """Create realistic synthetic consumers with readings, recharges and charges."""
+    from backend import demo as demo_mod
+
+    backend = _backend()
+    end = end_date.date() if end_date else local_day(utcnow()) - timedelta(days=1)
+    with backend.engine.begin() as conn:
+        if if_empty and not demo_mod.is_empty(conn):
+            click.echo("demo data already present: nothing to do")
+            return
+        with click.progressbar(length=consumers, label="seeding consumers",
+                               file=sys.stderr) as bar:
+            report = demo_mod.seed(conn, backend.rules, consumers=consumers, days=days,
+                                   seed=seed_, end_day=end, now=utcnow(),
+                                   progress=bar.update)
+    click.echo(f"seeded {report.consumers} consumers, {report.days} days "
+               f"({report.readings} readings, {report.recharges} recharges); "
+               f"{report.negative} negative, {report.disconnected} disconnected")
+    click.echo("try: sahayak demo accounts")
+
+
+@demo.command("accounts")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def demo_accounts(limit: int, as_json: bool) -> None:
+    """Demo consumers to pretend to be: CA number, registered mobile, balance."""
+    from backend.models import Account, Consumer, Meter
+
+    backend = _backend()
+    with backend.sessions() as session:
+        rows = session.execute(
+            select(Consumer.ca_number, Consumer.name, Consumer.mobile_e164, Consumer.language,
+                   Account.balance_paise, Meter.status)
+            .join(Account, Account.consumer_id == Consumer.id)
+            .join(Meter, Meter.consumer_id == Consumer.id)
+            .order_by(Consumer.id).limit(limit)).all()
+    if as_json:
+        click.echo(json.dumps([dict(ca_number=r[0], name=r[1], mobile=r[2], language=r[3],
+                                    balance_paise=r[4], meter_status=str(r[5].value))
+                               for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no consumers yet: run `sahayak demo seed`")
+        return
+    click.echo(f"{'CA number':<12} {'mobile':<14} {'balance':>12}  {'meter':<12} name")
+    for ca, name, mobile, _lang, balance, status in rows:
+        click.echo(f"{ca:<12} {mobile:<14} {rupees(balance):>12}  {status.value:<12} {name}")
+
+
+# --- metering -------------------------------------------------------------------------------
+@main.group()
+def metering() -> None:
+    """Ask the metering service (local database, or METERING_URL)."""
+
+
+@metering.command("summary")
+@click.argument("ca_number")
+@click.option("--json", "as_json", is_flag=True)
+def metering_summary(ca_number: str, as_json: bool) -> None:
+    """Balance, days left, last recharge and meter status of one consumer."""
+    try:
+        summary = _backend().metering.summary(ca_number)
+    except DomainError as exc:
+        raise click.ClickException(exc.reason) from exc
+    if as_json:
+        click.echo(json.dumps(to_jsonable(summary), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{summary.name} (CA {summary.ca_number}, {summary.tariff_category})")
+    click.echo(f"balance      {rupees(summary.balance_paise)}  "
+               f"as of {summary.as_of:%Y-%m-%d %H:%M} UTC")
+    if summary.estimated_days_left is not None:
+        click.echo(f"days left    about {summary.estimated_days_left} "
+                   f"(average {rupees(summary.average_daily_paise or 0)}/day)")
+    if summary.last_recharge:
+        click.echo(f"last recharge {rupees(summary.last_recharge.amount_paise)} on "
+                   f"{summary.last_recharge.at:%Y-%m-%d}")
+    click.echo(f"meter        {summary.meter_number} {summary.meter_status}")
+    if summary.next_disconnection_at:
+        click.echo(f"may be cut from {summary.next_disconnection_at:%Y-%m-%d %H:%M} UTC")
+
+
+@metering.command("apply-day")
+@click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
+def metering_apply_day(day) -> None:  # noqa: ANN001
+    """Charge every account that has a reading for DAY (idempotent)."""
+    from backend.charges import apply_day
+
+    backend = _backend()
+    with backend.engine.begin() as conn:
+        result = apply_day(conn, backend.rules, day.date(), utcnow())
+    click.echo(f"{result.day}: charged {result.charged}, turned negative "
+               f"{result.turned_negative}, skipped {result.skipped}")
+
+
+@metering.command("disconnect")
+def metering_disconnect() -> None:
+    """Cut meters negative past the grace period, if now is inside the cut window."""
+    from backend.disconnection import apply_disconnections
+
+    backend = _backend()
+    with backend.engine.begin() as conn:
+        cut = apply_disconnections(conn, backend.rules.disconnection, utcnow())
+    click.echo(f"disconnected {cut} meters")
+
+
+# --- readings -------------------------------------------------------------------------------
+@main.group()
+def readings() -> None:
+    """Daily meter readings."""
+
+
+@readings.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def readings_import(csv_file: Path) -> None:
+    """Load a CSV (ca_number or meter_number, date, kwh, register_kwh), then charge.
+
+    Bad rows are reported with their line numbers; good rows are loaded."""
+    from backend.readings import IngestReport, apply_days, ingest, read_csv
+
+    backend = _backend()
+    now = utcnow()
+    report = IngestReport()
+    with open(csv_file, "rb") as handle:
+        lines = max(0, sum(1 for _ in handle) - 1)
+    with click.progressbar(length=lines, label="importing readings", file=sys.stderr) as bar:
+        seen = 1  # the header
+
+        def advance(line: int) -> None:
+            nonlocal seen
+            bar.update(line - seen)
+            seen = line
+
+        try:
+            with backend.engine.begin() as conn:
+                ingest(conn, read_csv(csv_file, local_day(now), report, advance), now, report)
+                report.applied = apply_days(conn, backend.rules, report.days, now)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"loaded {report.inserted} readings ({report.duplicates} already present)")
+    for day_result in report.applied:
+        click.echo(f"  {day_result.day}: charged {day_result.charged} accounts")
+    if report.unknown:
+        click.echo(f"{len(report.unknown)} rows name unknown meters/consumers, e.g. "
+                   f"{', '.join(report.unknown[:5])}", err=True)
+    for line, reason in report.errors[:50]:
+        click.echo(f"line {line}: {reason}", err=True)
+    if len(report.errors) > 50:
+        click.echo(f"... and {len(report.errors) - 50} more bad rows", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
