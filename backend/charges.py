@@ -170,10 +170,11 @@ def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> Apply
                literal(now, MeterEvent.at.type), -ledger.c.amount_paise, new_balance)
         .where(todays, accounts.c.balance_paise >= 0, new_balance < 0)
     )
+    # Counted apart: psycopg reports rowcount -1 for this INSERT…SELECT.
     turned_negative = conn.execute(
-        insert(events).from_select(
-            ["consumer_id", "kind", "at", "amount_paise", "balance_paise"], crossing)
-    ).rowcount
+        select(func.count()).select_from(crossing.subquery())).scalar_one()
+    conn.execute(insert(events).from_select(
+        ["consumer_id", "kind", "at", "amount_paise", "balance_paise"], crossing))
     charged = conn.execute(
         update(accounts)
         .where(todays)
