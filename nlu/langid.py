@@ -35,7 +35,7 @@ kiya kiye diya diye liya gaya hua raha tha thi the hoga hogi hoge hoon hu ho hot
 aur bhi lekin magar kyunki isliye phir fir abhi aaj kal parso subah shaam raat din
 mahina hafta saal pichle agle wala wali wale chahiye chahta chahti sakta sakti sakte
 milega milegi mila mili aaya aayi aaye aa rahi rahe jata jati jaye jaaye dena dedo karwa
-karwana bijli paisa kata kaat katna jama bhara bharna kuch sab sabhi koi kaun kisko
+karwana paisa kata kaat katna jama bhara bharna kuch sab sabhi koi kaun kisko
 kiska yeh ye woh wo yahan wahan idhar udhar accha thik shukriya dhanyavad namaste theek
 bahut zyada jyada jada kam thoda sirf bas matlab samajh samjha samjhao pata shikayat
 darj dijiye dijie kariye chalu band bandh laga lagi lage lagta lagti hui gayi kab tak
@@ -49,7 +49,7 @@ purana purani nayi bata ga gyi
 )
 _HI_WEAK = _words(
     """
-to ka ki ke ko se me main par pe na ha bhai do de le kar
+to ka ki ke ko se me main par pe na ha bhai do de le kar bijli
 """
 )
 
@@ -59,6 +59,7 @@ the is are was were am be been being my your our their his her its what when whe
 how which who whom this that these those there here have has had do does did will would
 shall should can could may might must not and but or because if then than with without
 from into about you yes no hey goodbye good morning evening night today yesterday
+unable able login logout crash crashes open opening coming
 tomorrow month week last next much many how amount money paid pay want need check show
 tell know give send get got stop start change language english electricity why again
 sure fine great nice high low fast slow wrong working not still since after before
@@ -86,7 +87,7 @@ def _lexicon() -> dict[str, float]:
     for w in _EN_WEAK:
         lex[normalize_text(w)] = -1.0
     for w in _HI_WEAK:
-        lex[normalize_text(w)] = 0.6
+        lex[normalize_text(w)] = 0.5
     for w in _HI_STRONG:
         lex[normalize_text(w)] = 2.0
     for w in _NEUTRAL:
@@ -161,4 +162,4 @@ def detect_language(text: str) -> Language:
         if weight is None:
             weight = _ngram_score(w) if len(w) > 2 else 0.0
         score += weight
-    return "hi-Latn" if score > 0.5 else "en"
+    return "hi-Latn" if score >= 0.5 else "en"

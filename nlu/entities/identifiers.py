@@ -23,8 +23,8 @@ CA_MAX_DIGITS = 12
 _CA_WORDS = frozenset(
     _words(
     """
-ca consumer upbhokta upabhokta account connection sankhya उपभोक्ता कंज्यूमर कनेक्शन खाता
-संख्या कंजूमर
+ca consumer upbhokta upabhokta account connection उपभोक्ता कंज्यूमर कनेक्शन खाता
+कंजूमर
 """
 )
 )
