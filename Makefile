@@ -34,3 +34,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+## make rasa (optional, heavy: ~2.7 GB): Rasa Open Source 3.6 in its own Python 3.10 venv
+## (rasa-venv/), trained on `python -m nlu export-rasa var/rasa`, serving 127.0.0.1:5005
+rasa: $(STAMP)
+	APP_PYTHON=$(BIN)/python scripts/rasa.sh
