@@ -216,7 +216,8 @@ class OutboxMessage(Base):
     """A message the system starts; sent by workers, never inside a request transaction."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_provider", "provider_id"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     channel: Mapped[str] = mapped_column(String(16))

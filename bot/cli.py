@@ -16,6 +16,7 @@ from backend.errors import DomainError
 from backend.metering_types import to_jsonable
 from backend.settings import Settings
 from bot.formatting import rupees
+from nlu.cli import nlu_group
 
 
 def _settings() -> Settings:
@@ -37,6 +38,9 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+main.add_command(nlu_group)
 
 
 # --- database -------------------------------------------------------------------------------
@@ -82,6 +86,32 @@ def serve(host: str, port: int) -> None:
     if not settings.operator_api_keys:
         click.echo("note: OPERATOR_API_KEYS is not set, so the REST API refuses every call")
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+@main.command()
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--poll-interval", default=1.0, show_default=True, type=float,
+              help="Seconds to sleep when there is nothing to send.")
+@click.option("--worker-id", default=None, help="Name in logs (default host:pid).")
+def worker(batch_size: int, poll_interval: float, worker_id: str | None) -> None:
+    """Send queued outbox messages until stopped (Ctrl-C / SIGTERM). Run several at once
+    on PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED."""
+    import signal
+    import threading
+
+    from backend.outbox import RetryPolicy, run_worker
+    from backend.senders import ConsoleSender
+
+    backend = _backend()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("outbox worker started (console sender: messages are logged, not sent)")
+    totals = run_worker(backend.sessions, ConsoleSender(), stop_event=stop,
+                        poll_interval_s=poll_interval, batch_size=batch_size,
+                        policy=RetryPolicy.from_settings(backend.settings), worker_id=worker_id)
+    click.echo(f"worker stopped: sent {totals.sent}, retried {totals.retried}, "
+               f"dead {totals.dead}")
 
 
 # --- demo data ------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbox_provider', ['provider_id'], unique=False)
 
     op.create_table('circles',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -162,6 +163,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_consumer_day', ['consumer_id', 'day'], unique=False)
+        batch_op.create_index('ix_ledger_day_kind', ['day', 'kind'], unique=False)
         batch_op.create_index('uq_ledger_charge_day', ['consumer_id', 'day'], unique=True, postgresql_where=sa.text("kind = 'charge'"), sqlite_where=sa.text("kind = 'charge'"))
 
     op.create_table('meter_events',
@@ -200,6 +202,7 @@ def downgrade() -> None:
     op.drop_table('meter_events')
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.drop_index('uq_ledger_charge_day', postgresql_where=sa.text("kind = 'charge'"), sqlite_where=sa.text("kind = 'charge'"))
+        batch_op.drop_index('ix_ledger_day_kind')
         batch_op.drop_index('ix_ledger_consumer_day')
 
     op.drop_table('ledger_entries')
@@ -230,6 +233,7 @@ def downgrade() -> None:
 
     op.drop_table('circles')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_provider')
         batch_op.drop_index('ix_outbox_due')
 
     op.drop_table('outbox')
