@@ -6,12 +6,14 @@ bad input. Request bodies are size-limited before they are read into memory."""
 from __future__ import annotations
 
 import hmac
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.clock import local_day, utcnow
@@ -22,13 +24,16 @@ from backend.recharges import SOURCES, credit_recharge
 from backend.services import Backend
 
 MAX_READINGS_PER_REQUEST = 10_000
+EARLIEST_PAYMENT = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(minutes=15)  # a payment system's clock may run a little ahead
 CA = Annotated[str, Path(pattern=r"^\d{9,12}$", description="Consumer (CA) number")]
 
 
 class RechargeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ca_number: str = Field(pattern=r"^\d{9,12}$")
-    amount_paise: int = Field(gt=0, description="Whole paise: ₹500 is 50000")
+    # Strict: "500", 500.0 and true are refused rather than coerced into money.
+    amount_paise: StrictInt = Field(gt=0, description="Whole paise: ₹500 is 50000")
     reference: str = Field(min_length=3, max_length=64, description="Payment reference")
     source: Literal[tuple(sorted(SOURCES))] = "upi"  # type: ignore[valid-type]
     paid_at: datetime | None = None
@@ -37,6 +42,15 @@ class RechargeIn(BaseModel):
     def _aware(self) -> RechargeIn:
         if self.paid_at is not None and self.paid_at.tzinfo is None:
             raise ValueError("paid_at needs a timezone offset, e.g. 2026-04-01T10:00:00+05:30")
+        if self.paid_at is not None:
+            try:
+                at = self.paid_at.astimezone(UTC)
+            except OverflowError:
+                raise ValueError("paid_at is out of range") from None
+            if not EARLIEST_PAYMENT <= at <= utcnow() + CLOCK_SKEW:
+                raise ValueError("paid_at must be after 2000-01-01 and not in the future")
+            # Stored and answered in UTC, so a replay returns exactly the first answer.
+            self.paid_at = at
         return self
 
 
@@ -69,23 +83,35 @@ class BodySizeLimit:
             await _too_large(self.limit)(scope, receive, send)
             return
         seen = 0
+        started = False
 
         async def limited() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise _BodyTooLarge
+                raise _BodyTooLarge(self.limit)
             return message
 
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, limited, send)
+            await self.app(scope, limited, tracking)
         except _BodyTooLarge:
+            if started:
+                raise
             await _too_large(self.limit)(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """An HTTPException so that FastAPI re-raises it from body parsing (a plain exception
+    there becomes "400 There was an error parsing the body") and answers 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than {limit} bytes")
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -94,8 +120,8 @@ def _too_large(limit: int) -> JSONResponse:
 
 def _key_checker(backend: Backend, write: bool):  # noqa: ANN202
     settings = backend.settings
-    writers = [k.get_secret_value() for k in settings.operator_api_keys]
-    readers = [k.get_secret_value() for k in settings.readonly_api_keys]
+    writers = [k.get_secret_value().encode() for k in settings.operator_api_keys]
+    readers = [k.get_secret_value().encode() for k in settings.readonly_api_keys]
 
     def check(x_api_key: Annotated[str | None, Header()] = None,
               authorization: Annotated[str | None, Header()] = None) -> None:
@@ -106,9 +132,11 @@ def _key_checker(backend: Backend, write: bool):  # noqa: ANN202
             raise DomainErrorWithStatus(401, "the API is closed: no OPERATOR_API_KEYS configured")
         if not key:
             raise DomainErrorWithStatus(401, "missing API key (X-API-Key header)")
-        if any(hmac.compare_digest(key, k) for k in writers):
+        # Compare bytes: compare_digest refuses non-ASCII str (a 500 on a stray "é").
+        given = key.encode("utf-8", "surrogateescape")
+        if any(hmac.compare_digest(given, k) for k in writers):
             return
-        if any(hmac.compare_digest(key, k) for k in readers):
+        if any(hmac.compare_digest(given, k) for k in readers):
             if write:
                 raise DomainErrorWithStatus(403, "this API key may only read")
             return
@@ -192,3 +220,12 @@ def install_api(app: FastAPI, backend: Backend) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": exc.reason}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes each bad `input` back, which fails to serialise (a 500)
+        # for NaN/Infinity from JSON and repeats whole 10,000-row batches: where and why only.
+        return JSONResponse(
+            {"detail": [{"type": e.get("type"), "loc": list(e.get("loc", ())),
+                         "msg": str(e.get("msg", ""))} for e in exc.errors()]},
+            status_code=422)

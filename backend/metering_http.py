@@ -3,7 +3,11 @@ can put its own meter-data system behind an adapter with the same contract."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
 from datetime import date, datetime
+from typing import TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -22,12 +26,33 @@ class MeteringUnavailable(DomainError):
     status_code = 503
 
 
+T = TypeVar("T")
+
+
+def _known(cls: type, raw: dict) -> dict:
+    """Only the fields `cls` has: a newer server may add fields without breaking us."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in raw.items() if k in names}
+
+
+def _decode(build: Callable[[], T]) -> T:
+    try:
+        return build()
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MeteringUnavailable(
+            f"metering service gave an answer we cannot read: {type(exc).__name__}") from exc
+
+
+def _ca(ca_number: str) -> str:
+    return quote(str(ca_number), safe="")
+
+
 def _dt(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
 def _lines(raw: list[dict]) -> tuple[ChargeLine, ...]:
-    return tuple(ChargeLine(**line) for line in raw)
+    return tuple(ChargeLine(**_known(ChargeLine, line)) for line in raw)
 
 
 class HttpMeteringService:
@@ -53,39 +78,44 @@ class HttpMeteringService:
         if response.status_code >= 400:
             raise MeteringUnavailable(
                 f"metering service answered {response.status_code}: {_detail(response)}")
-        return response.json()
+        return _decode(response.json)
 
     def summary(self, ca_number: str) -> AccountSummary:
-        raw = self._get(f"/consumers/{ca_number}/summary")
-        assert isinstance(raw, dict)
-        last = raw.get("last_recharge")
-        return AccountSummary(**{
-            **raw,
-            "as_of": _dt(raw["as_of"]),
-            "meter_status_since": _dt(raw["meter_status_since"]),
-            "negative_since": _dt(raw.get("negative_since")),
-            "next_disconnection_at": _dt(raw.get("next_disconnection_at")),
-            "last_recharge": LastRecharge(last["amount_paise"], _dt(last["at"]))
-            if last else None,
-        })
+        raw = self._get(f"/consumers/{_ca(ca_number)}/summary")
+
+        def build() -> AccountSummary:
+            last = raw.get("last_recharge")  # type: ignore[union-attr]
+            return AccountSummary(**{
+                **_known(AccountSummary, raw),  # type: ignore[arg-type]
+                "as_of": _dt(raw["as_of"]),  # type: ignore[index]
+                "meter_status_since": _dt(raw["meter_status_since"]),  # type: ignore[index]
+                "negative_since": _dt(raw.get("negative_since")),  # type: ignore[union-attr]
+                "next_disconnection_at": _dt(
+                    raw.get("next_disconnection_at")),  # type: ignore[union-attr]
+                "last_recharge": LastRecharge(last["amount_paise"], _dt(last["at"]))
+                if last else None,
+            })
+
+        return _decode(build)
 
     def usage(self, ca_number: str, days: int) -> list[DailyUsage]:
-        raw = self._get(f"/consumers/{ca_number}/usage", days=days)
-        assert isinstance(raw, list)
-        return [DailyUsage(date.fromisoformat(d["day"]), d["units_wh"], d["charge_paise"],
-                           _lines(d["lines"])) for d in raw]
+        raw = self._get(f"/consumers/{_ca(ca_number)}/usage", days=days)
+        return _decode(lambda: [
+            DailyUsage(date.fromisoformat(d["day"]), d["units_wh"], d["charge_paise"],
+                       _lines(d["lines"])) for d in raw])  # type: ignore[union-attr]
 
     def recharges(self, ca_number: str, limit: int = 10) -> list[Recharge]:
-        raw = self._get(f"/consumers/{ca_number}/recharges", limit=limit)
-        assert isinstance(raw, list)
-        return [Recharge(r["reference"], r["amount_paise"], _dt(r["at"]), r.get("source"))
-                for r in raw]
+        raw = self._get(f"/consumers/{_ca(ca_number)}/recharges", limit=limit)
+        return _decode(lambda: [
+            Recharge(r["reference"], r["amount_paise"], _dt(r["at"]), r.get("source"))
+            for r in raw])  # type: ignore[union-attr]
 
     def explain_charge(self, ca_number: str, day: date) -> ChargeExplanation:
-        raw = self._get(f"/consumers/{ca_number}/charges/{day.isoformat()}")
-        assert isinstance(raw, dict)
-        return ChargeExplanation(**{**raw, "day": date.fromisoformat(raw["day"]),
-                                    "lines": _lines(raw["lines"])})
+        raw = self._get(f"/consumers/{_ca(ca_number)}/charges/{day.isoformat()}")
+        return _decode(lambda: ChargeExplanation(**{
+            **_known(ChargeExplanation, raw),  # type: ignore[arg-type]
+            "day": date.fromisoformat(raw["day"]),  # type: ignore[index]
+            "lines": _lines(raw["lines"])}))  # type: ignore[index]
 
 
 def _detail(response: httpx.Response) -> str:

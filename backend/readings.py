@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +19,10 @@ from backend.models import Consumer, DailyReading, Meter
 from backend.rules import Rules
 
 MAX_DAILY_KWH = Decimal("1000")  # a household meter cannot use more in a day
+MAX_REGISTER_KWH = Decimal("100000000")  # an 8-digit cumulative register
 BATCH = 5000
+CA_NUMBER = re.compile(r"^[0-9]{9,12}$")
+METER_NUMBER = re.compile(r"^[^\x00-\x20\x7f]{1,24}$")  # no blanks or control characters
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ def kwh_to_wh(raw: object, what: str) -> int:
         raise ValueError(f"{what} is not a number: {raw!r}") from exc
     if not value.is_finite() or value < 0:
         raise ValueError(f"{what} must be zero or more")
+    if value.adjusted() > 12:  # "1e999999999" would overflow the arithmetic below
+        raise ValueError(f"{what} is far too large: {raw!r}")
     wh = value * 1000
     if wh != wh.to_integral_value():
         raise ValueError(f"{what} has more than 3 decimals")
@@ -59,6 +65,11 @@ def parse_reading(row: dict[str, str], today: date) -> ReadingIn:
     meter = (row.get("meter_number") or "").strip() or None
     if not ca and not meter:
         raise ValueError("needs ca_number or meter_number")
+    if ca and not CA_NUMBER.match(ca):
+        raise ValueError(f"ca_number must be 9-12 digits, got {ca!r}")
+    if meter and not METER_NUMBER.match(meter):
+        # PostgreSQL refuses NUL in text: checked here, not as a database error.
+        raise ValueError(f"meter_number must be 1-24 visible characters, got {meter!r}")
     try:
         day = date.fromisoformat((row.get("date") or "").strip())
     except ValueError as exc:
@@ -69,6 +80,8 @@ def parse_reading(row: dict[str, str], today: date) -> ReadingIn:
     if units > MAX_DAILY_KWH * 1000:
         raise ValueError(f"kwh {row.get('kwh')} is beyond {MAX_DAILY_KWH} for one day")
     register = kwh_to_wh(row.get("register_kwh") or "0", "register_kwh")
+    if register > MAX_REGISTER_KWH * 1000:
+        raise ValueError(f"register_kwh {row.get('register_kwh')} is beyond {MAX_REGISTER_KWH}")
     return ReadingIn(day=day, units_wh=units, register_wh=register, ca_number=ca,
                      meter_number=meter)
 
@@ -76,8 +89,14 @@ def parse_reading(row: dict[str, str], today: date) -> ReadingIn:
 def _insert_ignoring_duplicates(conn: Connection, rows: list[dict]) -> int:
     table = DailyReading.__table__
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=["consumer_id", "day"])
-    return conn.execute(stmt, rows).rowcount if rows else 0
+    if not rows:
+        return 0
+    # RETURNING counts what was really inserted: with executemany the driver's rowcount is
+    # -1 on PostgreSQL (psycopg), which made every batch report "inserted: -1".
+    stmt = (dialect.insert(table)
+            .on_conflict_do_nothing(index_elements=["consumer_id", "day"])
+            .returning(table.c.id))
+    return len(conn.execute(stmt, rows).all())
 
 
 def _consumer_ids(conn: Connection, batch: list[ReadingIn]) -> dict[tuple[str, str], int]:

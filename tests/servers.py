@@ -1,0 +1,68 @@
+"""Test helpers for real HTTP on loopback: serve an ASGI app with uvicorn in a background
+thread on 127.0.0.1, find a port where nothing listens, and keep `Settings` independent of
+the developer's environment and `.env` file."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import uvicorn
+
+from backend.settings import Settings
+
+START_TIMEOUT_S = 10.0
+
+
+def clear_settings_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove every environment variable `Settings` would read (DATABASE_URL, API keys…)."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def make_settings(db_url: str, **overrides: object) -> Settings:
+    """Settings for a test app: explicit values, no `.env` file."""
+    values: dict[str, object] = dict(database_url=db_url, operator_api_keys="op-key",
+                                     readonly_api_keys="ro-key", metering_url=None)
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@contextmanager
+def serve(app: object) -> Iterator[str]:
+    """Run `app` with uvicorn on 127.0.0.1 (a free port) until the block ends; yields the
+    base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name=f"uvicorn-{port}")
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=START_TIMEOUT_S)
+        sock.close()
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening on it (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
