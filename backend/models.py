@@ -71,6 +71,11 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
                 length=20, validate_strings=True)
 
 
+def _partial_index(name: str, where: str, *columns: str, unique: bool = False) -> Index:
+    return Index(name, *columns, unique=unique, postgresql_where=text(where),
+                 sqlite_where=text(where))
+
+
 class Discom(Base):
     __tablename__ = "discoms"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -175,11 +180,15 @@ class LedgerEntry(Base):
     """One credit or debit. A daily charge keeps its breakdown so it can be explained."""
 
     __tablename__ = "ledger_entries"
+    # Partial indexes: a daily charge row (a million a day) touches only the two charge
+    # indexes, recharge rows only theirs. The unique charge index guards double charging.
     __table_args__ = (
-        Index("ix_ledger_consumer_day", "consumer_id", "day"),
-        Index("ix_ledger_day_kind", "day", "kind"),
-        Index("uq_ledger_charge_day", "consumer_id", "day", unique=True,
-              postgresql_where=text("kind = 'charge'"), sqlite_where=text("kind = 'charge'")),
+        _partial_index("uq_ledger_charge_day", "kind = 'charge'", "consumer_id", "day",
+                       unique=True),
+        _partial_index("ix_ledger_charge_by_day", "kind = 'charge'", "day"),
+        _partial_index("ix_ledger_credits", "kind <> 'charge'", "consumer_id", "posted_at"),
+        _partial_index("uq_ledger_reference", "reference IS NOT NULL", "reference",
+                       unique=True),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"))
@@ -187,7 +196,7 @@ class LedgerEntry(Base):
     amount_paise: Mapped[int] = mapped_column(BigInteger)  # credit > 0, debit < 0
     day: Mapped[date] = mapped_column(Date)  # local (IST) day the entry belongs to
     posted_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    reference: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str | None] = mapped_column(String(32))  # recharge channel: upi, app, counter
     units_wh: Mapped[int | None] = mapped_column(BigInteger)
     mtd_before_wh: Mapped[int | None] = mapped_column(BigInteger)

@@ -6,9 +6,10 @@ Secrets are `SecretStr` so they never show up in `repr`, logs or tracebacks.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("data") / "rules.yml"
 
@@ -25,11 +26,12 @@ class Settings(BaseSettings):
         default=DEFAULT_RULES_FILE,
         description="YAML file with tariffs and prepaid rules (Bihar-like defaults shipped).",
     )
-    operator_api_keys: list[SecretStr] = Field(
+    # NoDecode: read "a,b" as written, not as JSON (split by the validator below).
+    operator_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated API keys allowed to read and write the REST API.",
     )
-    readonly_api_keys: list[SecretStr] = Field(
+    readonly_api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated API keys allowed only to read.",
     )

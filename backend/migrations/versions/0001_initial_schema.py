@@ -158,13 +158,13 @@ def upgrade() -> None:
     sa.Column('duty_paise', sa.BigInteger(), nullable=True),
     sa.Column('arrears_paise', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['consumer_id'], ['consumers.id'], name=op.f('fk_ledger_entries_consumer_id_consumers')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries')),
-    sa.UniqueConstraint('reference', name=op.f('uq_ledger_entries_reference'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries'))
     )
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
-        batch_op.create_index('ix_ledger_consumer_day', ['consumer_id', 'day'], unique=False)
-        batch_op.create_index('ix_ledger_day_kind', ['day', 'kind'], unique=False)
+        batch_op.create_index('ix_ledger_charge_by_day', ['day'], unique=False, postgresql_where=sa.text("kind = 'charge'"), sqlite_where=sa.text("kind = 'charge'"))
+        batch_op.create_index('ix_ledger_credits', ['consumer_id', 'posted_at'], unique=False, postgresql_where=sa.text("kind <> 'charge'"), sqlite_where=sa.text("kind <> 'charge'"))
         batch_op.create_index('uq_ledger_charge_day', ['consumer_id', 'day'], unique=True, postgresql_where=sa.text("kind = 'charge'"), sqlite_where=sa.text("kind = 'charge'"))
+        batch_op.create_index('uq_ledger_reference', ['reference'], unique=True, postgresql_where=sa.text('reference IS NOT NULL'), sqlite_where=sa.text('reference IS NOT NULL'))
 
     op.create_table('meter_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -191,6 +191,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('meter_number', name=op.f('uq_meters_meter_number'))
     )
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        # Room on each page so the daily balance update stays a HOT update.
+        op.execute("ALTER TABLE accounts SET (fillfactor = 70)")
 
 
 def downgrade() -> None:
@@ -201,9 +204,10 @@ def downgrade() -> None:
 
     op.drop_table('meter_events')
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.drop_index('uq_ledger_reference', postgresql_where=sa.text('reference IS NOT NULL'), sqlite_where=sa.text('reference IS NOT NULL'))
         batch_op.drop_index('uq_ledger_charge_day', postgresql_where=sa.text("kind = 'charge'"), sqlite_where=sa.text("kind = 'charge'"))
-        batch_op.drop_index('ix_ledger_day_kind')
-        batch_op.drop_index('ix_ledger_consumer_day')
+        batch_op.drop_index('ix_ledger_credits', postgresql_where=sa.text("kind <> 'charge'"), sqlite_where=sa.text("kind <> 'charge'"))
+        batch_op.drop_index('ix_ledger_charge_by_day', postgresql_where=sa.text("kind = 'charge'"), sqlite_where=sa.text("kind = 'charge'"))
 
     op.drop_table('ledger_entries')
     with op.batch_alter_table('daily_readings', schema=None) as batch_op:
