@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Only for the local demo on 127.0.0.1; set OPERATOR_API_KEYS yourself anywhere else.
+DEMO_API_KEY ?= demo-operator-key
 
 .PHONY: run test lint install seed bench clean rasa
 
@@ -23,7 +25,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/sahayak db upgrade
 	$(BIN)/sahayak demo seed --if-empty
-	$(BIN)/sahayak serve --host $(HOST) --port $(PORT)
+	OPERATOR_API_KEYS="$${OPERATOR_API_KEYS:-$(DEMO_API_KEY)}" \
+		$(BIN)/sahayak serve --host $(HOST) --port $(PORT)
 
 ## make test: ruff, then pytest (PostgreSQL too when TEST_DATABASE_URL is set)
 test: $(STAMP) lint

@@ -198,7 +198,7 @@ def build_router(backend: Backend) -> APIRouter:
                 parsed.append(parse_reading(
                     {"ca_number": row.ca_number or "", "meter_number": row.meter_number or "",
                      "date": row.date.isoformat(), "kwh": row.kwh,
-                     "register_kwh": row.register_kwh}, local_day(now)))
+                     "register_kwh": row.register_kwh}, local_day(now, backend.tz)))
             except ValueError as exc:
                 report.errors.append((i, str(exc)))
         with backend.engine.begin() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +21,7 @@ class Backend:
     engine: Engine
     sessions: sessionmaker[Session]
     rules: Rules
+    tz: ZoneInfo  # local time for days and cut windows
     local_metering: LocalMeteringService
     metering: MeteringService  # local, or remote when METERING_URL is set
 
@@ -31,11 +33,12 @@ def build_backend(settings: Settings) -> Backend:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     rules = load_rules(settings.rules_file)
-    local = LocalMeteringService(sessions, rules)
+    tz = ZoneInfo(settings.timezone)
+    local = LocalMeteringService(sessions, rules, tz=tz)
     metering: MeteringService = local
     if settings.metering_url:
         from backend.metering_http import HttpMeteringService
 
         key = settings.metering_api_key.get_secret_value() if settings.metering_api_key else None
         metering = HttpMeteringService(settings.metering_url, api_key=key)
-    return Backend(settings, engine, sessions, rules, local, metering)
+    return Backend(settings, engine, sessions, rules, tz, local, metering)

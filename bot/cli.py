@@ -133,7 +133,7 @@ def demo_seed(consumers: int, days: int, seed_: int, end_date, if_empty: bool) -
     from backend import demo as demo_mod
 
     backend = _backend()
-    end = end_date.date() if end_date else local_day(utcnow()) - timedelta(days=1)
+    end = end_date.date() if end_date else local_day(utcnow(), backend.tz) - timedelta(days=1)
     with backend.engine.begin() as conn:
         if if_empty and not demo_mod.is_empty(conn):
             click.echo("demo data already present: nothing to do")
@@ -229,7 +229,7 @@ def metering_disconnect() -> None:
 
     backend = _backend()
     with backend.engine.begin() as conn:
-        cut = apply_disconnections(conn, backend.rules.disconnection, utcnow())
+        cut = apply_disconnections(conn, backend.rules.disconnection, utcnow(), backend.tz)
     click.echo(f"disconnected {cut} meters")
 
 
@@ -262,7 +262,8 @@ def readings_import(csv_file: Path) -> None:
 
         try:
             with backend.engine.begin() as conn:
-                ingest(conn, read_csv(csv_file, local_day(now), report, advance), now, report)
+                ingest(conn, read_csv(csv_file, local_day(now, backend.tz), report, advance),
+                       now, report)
                 report.applied = apply_days(conn, backend.rules, report.days, now)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc

@@ -1,0 +1,142 @@
+"""`GET /api/v1/consumers/{ca}/summary` latency under concurrent load, on PostgreSQL.
+
+Seeds N consumers (default 1,000,000, 3 days of history) into a scratch database — or
+uses `--database-url` as it is — starts the real server (`uvicorn --factory
+bot.app:create_app`, `--workers W`) on loopback, and sends R requests for random consumers
+with C in flight from one asyncio client on the same machine (so client and server share
+the 2 cores). Prints p50/p90/p99 and throughput.
+
+    .venv/bin/python -m benchmarks.summary_latency --consumers 1000000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from datetime import UTC, date, datetime
+
+import httpx
+from sqlalchemy import func, select
+
+from backend import demo, migrate
+from backend.db import make_engine
+from backend.models import Consumer
+from backend.rules import load_rules
+from backend.settings import DEFAULT_RULES_FILE
+from benchmarks._pg import scratch_database
+
+KEY = "bench-operator-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(url: str, consumers: int) -> None:
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        if demo.is_empty(conn):
+            print(f"seeding {consumers:,} consumers ...", file=sys.stderr, flush=True)
+            demo.seed(conn, load_rules(DEFAULT_RULES_FILE), consumers=consumers, days=3,
+                      end_day=date(2026, 7, 3), now=datetime(2026, 7, 4, 6, tzinfo=UTC))
+    engine.dispose()
+
+
+def ca_numbers(url: str, sample: int) -> list[str]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(Consumer)).scalar_one()
+        step = max(1, total // sample)
+        rows = conn.execute(select(Consumer.ca_number).where(Consumer.id % step == 0)
+                            .limit(sample)).scalars().all()
+    engine.dispose()
+    return list(rows)
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "OPERATOR_API_KEYS": KEY, "LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "bot.app:create_app", "--host",
+         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+         "--no-access-log"], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+async def load(port: int, cas: list[str], requests: int, concurrency: int) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    rng = random.Random(1)
+    queue = iter(range(requests))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
+                                 headers={"X-API-Key": KEY}, timeout=30) as client:
+        async def worker() -> None:
+            nonlocal errors
+            for _ in queue:
+                ca = rng.choice(cas)
+                started = time.perf_counter()
+                response = await client.get(f"/api/v1/consumers/{ca}/summary")
+                latencies.append(time.perf_counter() - started)
+                errors += response.status_code != 200
+
+        # warm-up
+        for ca in cas[:50]:
+            await client.get(f"/api/v1/consumers/{ca}/summary")
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    q = statistics.quantiles(latencies, n=100)
+    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
+            "p50_ms": q[49] * 1000, "p90_ms": q[89] * 1000, "p99_ms": q[98] * 1000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--consumers", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=None, help="use this database as it is")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with ExitStack() as stack:
+        url = args.database_url or stack.enter_context(
+            scratch_database("bench_summary", keep=args.keep))
+        if args.keep and not args.database_url:
+            print(f"database kept: {url}", file=sys.stderr)
+        seed(url, args.consumers)
+        cas = ca_numbers(url, 10_000)
+        port = free_port()
+        server = start_server(url, port, args.workers)
+        stack.callback(server.wait, 30)
+        stack.callback(server.terminate)
+        result = asyncio.run(load(port, cas, args.requests, args.concurrency))
+    print("| consumers | workers | concurrency | requests | errors | req/s | p50 ms | "
+          "p90 ms | p99 ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {args.consumers:,} | {args.workers} | {args.concurrency} | "
+          f"{result['requests']:,} | {result['errors']} | {result['rps']:,.0f} | "
+          f"{result['p50_ms']:.1f} | {result['p90_ms']:.1f} | {result['p99_ms']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

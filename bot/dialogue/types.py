@@ -1,0 +1,71 @@
+"""The engine's contract with channels and with the catalogs.
+
+Channels turn provider payloads into `InboundMessage` and render `Reply` objects with their
+`Capabilities`; flows never see a channel, channels never see a flow. A `Reply` carries a
+catalog key and parameters, never text: the text is rendered in the contact's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Channel = Literal["whatsapp", "sms", "telegram", "web", "console"]
+Language = Literal["hi", "hi-Latn", "en"]
+MediaKind = Literal["audio", "image", "video", "sticker", "location", "document", "other"]
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: Channel
+    address: str  # E.164 phone for whatsapp/sms, chat id for telegram, session id for web
+    text: str
+    message_id: str  # provider id (MessageSid, update_id, …): the dedupe key
+    received_at: datetime  # aware UTC
+    media: MediaKind | None = None  # a non-text message
+    shared_phone: str | None = None  # Telegram "share my number": the shared contact's phone
+    shared_phone_is_own: bool = False  # the shared contact's user id is the sender's own
+    button_payload: str | None = None  # the `value` of an Option the user tapped
+    profile_name: str | None = None  # display name the provider gives, if any
+
+
+@dataclass(frozen=True)
+class Option:
+    """A quick-reply choice: a button where the channel has them, a numbered line on SMS.
+    `label_key` is a catalog key; `value` comes back as `InboundMessage.button_payload`
+    (or the user types its number)."""
+
+    label_key: str
+    value: str
+    label_params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    key: str  # catalog key (msgid), e.g. "balance.summary"
+    params: dict[str, Any] = field(default_factory=dict)
+    options: tuple[Option, ...] = ()
+    urgent: bool = False  # safety/disconnection text: never suppressed
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show. Frozen per channel adapter."""
+
+    buttons: bool  # quick-reply buttons (else a numbered list)
+    max_buttons: int
+    max_length: int  # characters per message before the channel splits or refuses
+    unicode_costly: bool  # SMS: Devanagari makes it UCS-2 (70 chars/segment)
+    session_window_hours: int | None  # WhatsApp: free-form only within 24 h
+
+
+CONSOLE = Capabilities(buttons=False, max_buttons=0, max_length=4096, unicode_costly=False,
+                       session_window_hours=None)
+SMS = Capabilities(buttons=False, max_buttons=0, max_length=1600, unicode_costly=True,
+                   session_window_hours=None)
+WHATSAPP = Capabilities(buttons=True, max_buttons=3, max_length=4096, unicode_costly=False,
+                        session_window_hours=24)
+TELEGRAM = Capabilities(buttons=True, max_buttons=8, max_length=4096, unicode_costly=False,
+                        session_window_hours=None)
+WEB = Capabilities(buttons=True, max_buttons=8, max_length=4096, unicode_costly=False,
+                   session_window_hours=None)
