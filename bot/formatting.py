@@ -1,19 +1,54 @@
-"""Money and numbers the Indian way: ₹1,23,456.78 (lakh grouping)."""
+"""Money, numbers, energy, dates and times the Indian way, per language.
+
+Pure functions of their inputs: the language is always an argument (never a process-wide
+locale) so one process can answer a Hindi and an English consumer in the same second."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _babel_date
+from babel.dates import format_time as _babel_time
+
+KOLKATA = ZoneInfo("Asia/Kolkata")
+
+# Babel locale and patterns per reply language. Hindi spells the month out (the CLDR
+# abbreviations look clipped); English and romanized Hindi use "27 Nov 2026", which stays
+# GSM-7 on SMS. "B" is CLDR's day period: शाम 5:30 / shaam 5:30.
+_DATE = {"hi": ("hi", "d MMMM y"), "hi-Latn": ("en", "d MMM y"), "en": ("en", "d MMM y")}
+_TIME = {"hi": ("hi", "B h:mm"), "hi-Latn": ("hi_Latn", "B h:mm"), "en": ("en", "h:mm a")}
+_UNIT = {"hi": ("यूनिट", "यूनिट"), "hi-Latn": ("unit", "unit"), "en": ("unit", "units")}
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in integer paise; rendered as ₹1,23,456.50 (or Rs. on GSM-7 SMS)."""
+
+    paise: int
+
+
+@dataclass(frozen=True, slots=True)
+class Units:
+    """Energy in integer watt-hours; rendered in units (kWh), the word on the bill."""
+
+    wh: int
+
 
 def group_indian(whole: int) -> str:
-    """12345678 -> '1,23,45,678': last three digits, then pairs."""
-    digits = str(whole)
+    """12345678 -> '1,23,45,678': last three digits, then pairs (lakh, crore)."""
+    sign = "-" if whole < 0 else ""
+    digits = str(abs(int(whole)))
     if len(digits) <= 3:
-        return digits
+        return sign + digits
     head, tail = digits[:-3], digits[-3:]
-    pairs = []
+    pairs: list[str] = []
     while len(head) > 2:
         pairs.insert(0, head[-2:])
         head = head[:-2]
-    return ",".join([head, *pairs, tail]) if head else ",".join([*pairs, tail])
+    return sign + ",".join([head, *pairs, tail])
 
 
 def rupees(paise: int, *, ascii_only: bool = False) -> str:
@@ -22,3 +57,52 @@ def rupees(paise: int, *, ascii_only: bool = False) -> str:
     whole, fraction = divmod(abs(int(paise)), 100)
     symbol = "Rs." if ascii_only else "₹"
     return f"{sign}{symbol}{group_indian(whole)}.{fraction:02d}"
+
+
+def decimal_indian(value: Decimal | float | int, places: int = 2) -> str:
+    """Round half-up to at most `places` decimals, drop trailing zeros, group the whole
+    part: Decimal("123456.50") -> '1,23,456.5'. Floats go through str() to avoid binary
+    noise (12.3 stays 12.3)."""
+    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if q < 0 else ""
+    whole, _, frac = f"{abs(q):f}".partition(".")
+    frac = frac.rstrip("0")
+    return f"{sign}{group_indian(int(whole))}" + (f".{frac}" if frac else "")
+
+
+def units(wh: int, language: str) -> str:
+    """Watt-hours as units: 12500 -> '12.5 यूनिट' / '12.5 unit' / '12.5 units'."""
+    amount = Decimal(int(wh)) / 1000
+    one, many = _UNIT.get(language, _UNIT["en"])
+    return f"{decimal_indian(amount)} {one if amount == 1 else many}"
+
+
+def format_day(value: date, language: str) -> str:
+    """A calendar date: '27 नवंबर 2026' / '27 Nov 2026'."""
+    loc, pattern = _DATE.get(language, _DATE["en"])
+    return _babel_date(value, pattern, locale=loc)
+
+
+def local_time(value: datetime, tz: tzinfo = KOLKATA) -> datetime:
+    """An instant in local time; naive datetimes are taken as UTC (how we store them)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz)
+
+
+def format_clock(value: datetime, language: str, tz: tzinfo = KOLKATA) -> str:
+    """Local wall-clock time: 'शाम 5:30' / 'shaam 5:30' / '5:30 PM'."""
+    loc, pattern = _TIME.get(language, _TIME["en"])
+    return _babel_time(local_time(value, tz).timetz(), pattern, locale=loc)
+
+
+def format_moment(value: datetime, language: str, *, now: datetime | None = None,
+                  tz: tzinfo = KOLKATA) -> str:
+    """An instant for a reader in `tz`: only the time when it falls on today's local date
+    (short, and 'today' reads naturally), else '27 नवंबर 2026, शाम 5:30'."""
+    local = local_time(value, tz)
+    today = local_time(now or datetime.now(UTC), tz).date()
+    clock = format_clock(local, language, tz)
+    if local.date() == today:
+        return clock
+    return f"{format_day(local.date(), language)}, {clock}"
