@@ -42,3 +42,17 @@ clean:
 ## (rasa-venv/), trained on `python -m nlu export-rasa var/rasa`, serving 127.0.0.1:5005
 rasa: $(STAMP)
 	APP_PYTHON=$(BIN)/python scripts/rasa.sh
+
+## make i18n: extract N_("key") marks from bot/ and backend/ to locales/messages.pot, add
+## new keys (empty, to translate) to the hi, hi_Latn and en .po files without dropping any,
+## and compile .mo files into var/locales (a check; the app reads the .po files directly)
+.PHONY: i18n
+i18n: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-default-keywords --no-location \
+		--add-comments=i18n: --sort-output --omit-header -o locales/messages.pot bot backend
+	$(BIN)/python -m bot.i18n.sync locales/messages.pot
+	for l in hi hi_Latn en; do \
+		mkdir -p var/locales/$$l/LC_MESSAGES && \
+		$(BIN)/pybabel compile --statistics -l $$l -i locales/$$l/LC_MESSAGES/messages.po \
+			-o var/locales/$$l/LC_MESSAGES/messages.mo || exit 1; \
+	done
