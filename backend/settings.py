@@ -47,6 +47,19 @@ class Settings(BaseSettings):
     outbox_backoff_base_s: float = 30.0
     outbox_backoff_max_s: float = 3600.0
     log_level: str = "INFO"
+    otp_ttl_minutes: int = Field(default=10, ge=1, description="How long a one-time code works.")
+    otp_max_attempts: int = Field(default=5, ge=1, description="Wrong codes before it dies.")
+    otp_max_per_contact_per_hour: int = Field(
+        default=3, ge=1, description="Code requests one chat may make in an hour.")
+    otp_max_per_consumer_per_day: int = Field(
+        default=5, ge=1,
+        description="Codes one registered mobile may receive in a day (stops SMS bombing).")
+    conversation_ttl_minutes: int = Field(
+        default=30, ge=1, description="A half-finished form is dropped after this idle time.")
+    processed_message_retention_hours: int = Field(
+        default=48, ge=1,
+        description="How long provider message ids are kept for dedupe (providers retry "
+        "for minutes to hours).")
 
     @field_validator("operator_api_keys", "readonly_api_keys", mode="before")
     @classmethod
