@@ -17,9 +17,13 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 
 # Babel locale and patterns per reply language. Hindi spells the month out (the CLDR
 # abbreviations look clipped); English and romanized Hindi use "27 Nov 2026", which stays
-# GSM-7 on SMS. "B" is CLDR's day period: शाम 5:30 / shaam 5:30.
+# GSM-7 on SMS.
 _DATE = {"hi": ("hi", "d MMMM y"), "hi-Latn": ("en", "d MMM y"), "en": ("en", "d MMM y")}
-_TIME = {"hi": ("hi", "B h:mm"), "hi-Latn": ("hi_Latn", "B h:mm"), "en": ("en", "h:mm a")}
+# Hindi names the part of the day before a 12-hour time (शाम 5:30). CLDR's "B" pattern does
+# too, but says "मध्यरात्रि"/"midnight" and "noon" at exactly 0:00 and 12:00; people say
+# रात 12:00 and दोपहर 12:00, so the periods are ours: (first hour, hi, hi-Latn).
+_PERIODS = ((0, "रात", "raat"), (4, "सुबह", "subah"), (12, "दोपहर", "dopahar"),
+            (16, "शाम", "shaam"), (20, "रात", "raat"))
 _UNIT = {"hi": ("यूनिट", "यूनिट"), "hi-Latn": ("unit", "unit"), "en": ("unit", "units")}
 
 
@@ -92,8 +96,11 @@ def local_time(value: datetime, tz: tzinfo = KOLKATA) -> datetime:
 
 def format_clock(value: datetime, language: str, tz: tzinfo = KOLKATA) -> str:
     """Local wall-clock time: 'शाम 5:30' / 'shaam 5:30' / '5:30 PM'."""
-    loc, pattern = _TIME.get(language, _TIME["en"])
-    return _babel_time(local_time(value, tz).timetz(), pattern, locale=loc)
+    local = local_time(value, tz)
+    if language not in ("hi", "hi-Latn"):
+        return _babel_time(local.time(), "h:mm a", locale="en")
+    _, hi, latn = next(p for p in reversed(_PERIODS) if local.hour >= p[0])
+    return f"{hi if language == 'hi' else latn} {local.hour % 12 or 12}:{local.minute:02d}"
 
 
 def format_moment(value: datetime, language: str, *, now: datetime | None = None,
