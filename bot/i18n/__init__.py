@@ -14,7 +14,7 @@ def N_(key: str) -> str:  # noqa: N802 - the gettext marker name extractors look
 
 from bot.formatting import Money, Units  # noqa: E402 - N_ first: flows import only it
 from bot.i18n.catalog import LANGUAGES, Catalogs  # noqa: E402
-from bot.i18n.render import (  # noqa: E402
+from bot.i18n.rendering import (  # noqa: E402
     Msg,
     RenderedMessage,
     Renderer,
