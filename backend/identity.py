@@ -8,7 +8,9 @@ number (`link_shared_phone`), or it entered a one-time code sent by SMS to that 
 that is still the consumer's registered mobile, so a changed number revokes old links.
 
 All functions work in the caller's transaction and never commit. Phone numbers and codes
-are never logged above DEBUG.
+are never logged above DEBUG. Per inbound message, after `conversations.claim_message`:
+`get_or_create_contact`, `touch_inbound`, `auto_link_by_phone` (cheap when nothing
+changed), then `active_consumer` / `linked_consumers` decide what may be shown.
 """
 
 from __future__ import annotations
@@ -420,6 +422,10 @@ def verify_otp(session: Session, contact: Contact, code: str, now: datetime, *,
         return OtpVerify("none_pending")
     if row.expires_at <= now:
         return OtpVerify("expired")
+    registered = session.scalar(select(Consumer.mobile_e164)
+                                .where(Consumer.id == row.consumer_id))
+    if registered != row.sent_to:  # the number changed after the code went out
+        return OtpVerify("expired")
     given = re.sub(r"\s", "", code or "")
     if hmac.compare_digest(_hash(row.salt, given), row.code_hash):
         session.execute(update(OtpChallenge).where(OtpChallenge.id == row.id)
@@ -427,10 +433,7 @@ def verify_otp(session: Session, contact: Contact, code: str, now: datetime, *,
                         .execution_options(synchronize_session=False))
         _link(session, contact, [row.consumer_id], LinkMethod.OTP, row.sent_to, now,
               refresh=True)
-        try:
-            linked = select_consumer(session, contact, row.consumer_id)
-        except NotLinked:  # registered mobile changed since the code was sent
-            return OtpVerify("expired")
+        linked = select_consumer(session, contact, row.consumer_id)
         log.info("otp %s verified for contact %s", row.id, contact.id)
         return OtpVerify("verified", attempts_left=policy.max_attempts - row.attempts,
                          linked=linked)

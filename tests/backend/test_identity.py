@@ -242,6 +242,19 @@ def test_expired_code(session_factory: sessionmaker[Session]):
         assert identity.linked_consumers(s, tg) == []
 
 
+def test_code_dies_when_the_registered_mobile_changes(
+        session_factory: sessionmaker[Session]):
+    with session_factory() as s, s.begin():
+        a = make_consumer(s)
+        tg = identity.get_or_create_contact(s, "telegram", "777", T0)
+        identity.request_otp(s, tg, a.ca_number, T0)
+        code = _code_sent(s, a.mobile_e164)
+        a.mobile_e164 = "+919111111111"
+        s.flush()
+        assert identity.verify_otp(s, tg, code, T0).status == "expired"
+        assert identity.linked_consumers(s, tg) == []
+
+
 def test_new_code_supersedes_the_old_one(session_factory: sessionmaker[Session]):
     with session_factory() as s, s.begin():
         a = make_consumer(s)
