@@ -1,0 +1,205 @@
+"""The dialogue engine: one inbound message in, the replies out, in one transaction.
+
+Order of work (each step has a reason):
+1. contact and dedupe first — a provider retry must not be answered twice, and the claim
+   rolls back with everything else if handling fails, so the retry is then answered;
+2. lock the contact and load its state — two processes never interleave one contact;
+3. route: exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
+   a picked option, then the open form, then the NLU intent; a form that does not
+   recognise the message lets the intent answer it and then reminds the form;
+4. never a dead end: what is not understood gets the menu, and repeated failures the
+   helpline and a human."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend import conversations, identity
+from backend.errors import DomainError
+from backend.models import Contact
+from bot.dialogue.flows.base import MENU_OPTIONS, Flow, Registry, menu
+from bot.dialogue.keywords import bare_number, keyword
+from bot.dialogue.state import DialogueState
+from bot.dialogue.turn import Services, Turn
+from bot.dialogue.types import InboundMessage, Language, Reply
+from bot.i18n import N_
+from nlu import FALLBACK_INTENT, Parser
+
+log = logging.getLogger(__name__)
+
+#: Intents that answer nothing on their own: low confidence, chit-chat, a yes/no to nothing.
+NOT_UNDERSTOOD = frozenset({FALLBACK_INTENT, "out_of_scope", "affirm", "deny"})
+STATE_TTL_MIN = timedelta(minutes=1)
+
+
+class DialogueEngine:
+    def __init__(self, sessions: sessionmaker[Session], parser: Parser, services: Services,
+                 registry: Registry, clock: Callable[[], datetime]) -> None:
+        self.sessions = sessions
+        self.parser = parser
+        self.services = services
+        self.registry = registry
+        self.clock = clock
+        self.state_ttl = max(
+            timedelta(minutes=services.settings.conversation_ttl_minutes), STATE_TTL_MIN)
+
+    # --- the one entry point -----------------------------------------------------------
+    def handle(self, message: InboundMessage) -> list[Reply]:
+        """Replies for one message ([] for a duplicate), in the contact's language.
+        Use `handle_with_language` to learn which language that is."""
+        return self.handle_with_language(message)[0]
+
+    def handle_with_language(self, message: InboundMessage) -> tuple[list[Reply], Language]:
+        now = self.clock()
+        with self.sessions.begin() as session:
+            contact = identity.get_or_create_contact(session, message.channel,
+                                                     message.address, now)
+            if not conversations.claim_message(session, message.channel, message.message_id,
+                                               contact.id, now):
+                log.debug("duplicate message %s on %s", message.message_id, message.channel)
+                return [], _language(contact.language)
+            snapshot = conversations.load_state(session, contact.id, now, for_update=True)
+            identity.touch_inbound(session, contact, now)
+            if contact.channel in identity.PHONE_CHANNELS:
+                identity.auto_link_by_phone(session, contact, now)
+            parse = self.parser.parse(message.text or "")
+            if contact.language is None and (message.text or "").strip():
+                identity.set_language(session, contact, parse.language, only_if_unset=True)
+            state = DialogueState.from_dict(
+                {"v": 1, "form": snapshot.flow, "step": snapshot.step,
+                 **(snapshot.data or {})} if snapshot else None)
+            turn = Turn(message=message, session=session, contact=contact, state=state,
+                        services=self.services, now=now,
+                        language=_language(contact.language), parse=parse)
+            turn.run_intent = lambda target: self._run_target(turn, target)
+            failures = snapshot.failures if snapshot else 0
+            try:
+                replies, understood = self._route(turn)
+            except DomainError as exc:
+                log.warning("dialogue: %s for contact %s", type(exc).__name__, contact.id)
+                replies, understood = [Reply(N_("common.error"))], True
+            failures = 0 if understood else failures + 1
+            if not understood and failures >= self.services.config.failures_before_human:
+                replies = [Reply(N_("common.fallback_human"),
+                                 {"helpline": self.services.config.helpline},
+                                 MENU_OPTIONS)]
+            self._save(session, contact, turn.state, replies, failures, now)
+            log.debug("contact %s intent %s -> %s", contact.id, parse.intent.name,
+                      [r.key for r in replies])
+            return replies, turn.language
+
+    # --- routing -------------------------------------------------------------------------
+    def _route(self, turn: Turn) -> tuple[list[Reply], bool]:
+        """The replies and whether the message was understood (for the failure count)."""
+        message, state = turn.message, turn.state
+        if message.shared_phone:
+            return self._shared_phone(turn), True
+        if message.media is not None and not (message.text or "").strip():
+            return [Reply(N_("common.please_type"))], True
+        kind = keyword(message.text) if message.button_payload is None else None
+        if kind == "cancel":
+            had_form = state.in_form
+            state.close()
+            key = N_("common.cancelled") if had_form else N_("common.nothing_to_cancel")
+            return [menu(key)], True
+        if kind == "menu":
+            state.close()
+            return [menu()], True
+        if kind in ("opt_out", "opt_in"):
+            state.close()
+            return self._start(turn, kind), True
+        turn.value = message.button_payload or self._numbered(turn)
+        form = self.registry.flow(state.form)
+        if form is not None:
+            answered = form.answer(turn)
+            if answered is not None:
+                return answered, True
+        if turn.value is not None:
+            return self._run_target(turn, turn.value), True
+        intent = turn.intent
+        if intent in NOT_UNDERSTOOD:
+            if form is not None:  # an answer the form did not take: ask again, kindly
+                again = form.reminder(turn)
+                return ([Reply(N_("common.not_an_answer")), again] if again
+                        else [menu(N_("common.fallback"))]), False
+            return [menu(N_("common.fallback"))], False
+        return self._interrupt(turn, form, intent), True
+
+    def _interrupt(self, turn: Turn, form: Flow | None, intent: str) -> list[Reply]:
+        """Answer `intent`; if a form was open and the answer did not open another, remind
+        the consumer of the form (it stays open until it expires or is cancelled)."""
+        before = (turn.state.form, turn.state.step)
+        replies = self._start(turn, intent)
+        if form is None or not turn.state.in_form:
+            return replies
+        if (turn.state.form, turn.state.step) != before:
+            return replies  # the new question replaced the old form
+        reminder = form.reminder(turn)
+        return [*replies, reminder] if reminder else replies
+
+    def _start(self, turn: Turn, intent: str) -> list[Reply]:
+        flow = self.registry.for_intent(intent)
+        if flow is None:
+            return [menu(N_("common.fallback"))]
+        return flow.start(turn, intent)
+
+    def _run_target(self, turn: Turn, target: str) -> list[Reply]:
+        """An option value or a remembered continuation: "intent:x", "flow:arg", "menu",
+        or a bare intent name."""
+        if target == "menu":
+            turn.state.close()
+            return [menu()]
+        name, _, arg = target.partition(":")
+        if name == "intent":
+            return self._start(turn, arg)
+        flow = self.registry.flow(name)
+        if flow is not None and arg:
+            return flow.on_value(turn, arg)
+        if self.registry.for_intent(target) is not None:
+            return self._start(turn, target)
+        return [menu(N_("common.fallback"))]
+
+    @staticmethod
+    def _numbered(turn: Turn) -> str | None:
+        """The option a bare number picks from the last numbered list, if any."""
+        number = bare_number(turn.message.text)
+        options = turn.state.options
+        if number is None or not 1 <= number <= len(options):
+            return None
+        return options[number - 1]
+
+    def _shared_phone(self, turn: Turn) -> list[Reply]:
+        msg = turn.message
+        linked = identity.link_shared_phone(turn.session, turn.contact, msg.shared_phone or "",
+                                            msg.shared_phone_is_own, turn.now)
+        if not linked:
+            return [menu(N_("link.phone_not_found"), helpline=self.services.config.helpline)]
+        then = turn.state.slots.get("then")
+        turn.state.close()
+        first = linked[0]
+        if len(linked) == 1:
+            identity.select_consumer(turn.session, turn.contact, first.consumer_id)
+        done = Reply(N_("link.done"), {"name": first.name, "ca": first.ca_number})
+        return [done, *(self._run_target(turn, then) if then else [menu()])]
+
+    # --- persistence ---------------------------------------------------------------------
+    def _save(self, session: Session, contact: Contact, state: DialogueState,
+              replies: list[Reply], failures: int, now: datetime) -> None:
+        """Keep the open form, the values behind the last numbered list and the failure
+        count; delete the row when there is nothing to keep."""
+        shown = [r for r in replies if r.options]
+        state.options = [o.value for o in shown[-1].options] if shown else []
+        if state.is_empty() and failures == 0:
+            conversations.clear_state(session, contact.id)
+            return
+        data = {"slots": state.slots, "options": state.options}
+        conversations.save_state(session, contact.id, flow=state.form, step=state.step,
+                                 data=data, failures=failures, now=now, ttl=self.state_ttl)
+
+
+def _language(value: str | None) -> Language:
+    return value if value in ("hi", "hi-Latn", "en") else "hi"  # type: ignore[return-value]

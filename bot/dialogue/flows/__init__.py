@@ -1,0 +1,24 @@
+"""One module per flow; `default_flows()` lists them for the registry."""
+
+from __future__ import annotations
+
+from bot.dialogue.flows.base import Flow, Registry
+
+
+def default_flows() -> list[Flow]:
+    """Every flow the engine knows, built fresh (flows hold no per-contact state)."""
+    from bot.dialogue.flows.balance import BalanceFlow
+    from bot.dialogue.flows.faq import FaqFlow
+    from bot.dialogue.flows.interim import InterimFlow
+    from bot.dialogue.flows.language import LanguageFlow
+    from bot.dialogue.flows.link import LinkFlow, SelectFlow
+    from bot.dialogue.flows.menu import MenuFlow
+    from bot.dialogue.flows.optout import OptFlow
+    from bot.dialogue.flows.recharge import RechargeFlow
+    from bot.dialogue.flows.usage import UsageFlow
+
+    return [MenuFlow(), BalanceFlow(), UsageFlow(), RechargeFlow(), LinkFlow(), SelectFlow(),
+            LanguageFlow(), OptFlow(), FaqFlow(), InterimFlow()]
+
+
+__all__ = ["Flow", "Registry", "default_flows"]

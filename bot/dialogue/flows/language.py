@@ -1,0 +1,47 @@
+"""Reply language: Hindi, English, or Hindi in Latin letters (a third of the SMS cost of
+Devanagari). Set on request and kept for the contact."""
+
+from __future__ import annotations
+
+from backend import identity
+from bot.dialogue.flows.base import Flow
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import Option, Reply
+from bot.i18n import N_
+
+CHOICES = (
+    Option(N_("language.option.hi"), "language:hi"),
+    Option(N_("language.option.en"), "language:en"),
+    Option(N_("language.option.hi_latn"), "language:hi-Latn"),
+)
+
+
+class LanguageFlow(Flow):
+    name = "language"
+    intents = ("change_language",)
+
+    def start(self, turn: Turn, intent: str) -> list[Reply]:
+        wanted = turn.parse.first("language")
+        if wanted in identity.LANGUAGES:
+            return self.on_value(turn, wanted)
+        turn.state.open(self.name, "pick")
+        return [Reply(N_("language.pick"), options=CHOICES)]
+
+    def answer(self, turn: Turn) -> list[Reply] | None:
+        if turn.value and turn.value.startswith("language:"):
+            return self.on_value(turn, turn.value.split(":", 1)[1])
+        wanted = turn.parse.first("language")
+        if wanted in identity.LANGUAGES:
+            return self.on_value(turn, wanted)
+        return None
+
+    def on_value(self, turn: Turn, arg: str) -> list[Reply]:
+        if arg not in identity.LANGUAGES:
+            return [Reply(N_("language.pick"), options=CHOICES)]
+        turn.state.close()
+        identity.set_language(turn.session, turn.contact, arg)
+        turn.language = arg  # type: ignore[assignment] - checked above
+        return [Reply(N_("language.set"))]
+
+    def reminder(self, turn: Turn) -> Reply | None:
+        return Reply(N_("language.pick"), options=CHOICES)

@@ -1,0 +1,165 @@
+"""Linking a chat to a connection: CA number -> a one-time code SMSed to the registered
+mobile (shown masked) -> the code. And choosing between several connections on one phone.
+
+After linking or choosing, the question that needed it ("balance?") is answered at once,
+so the consumer never has to ask twice."""
+
+from __future__ import annotations
+
+import re
+
+from backend import identity
+from backend.identity import OtpPolicy
+from bot.dialogue.flows.base import Flow, is_no, is_yes, menu
+from bot.dialogue.flows.gate import pick_connection
+from bot.dialogue.keywords import digits, normalise
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import Option, Reply
+from bot.i18n import N_
+
+SWITCH = re.compile(r"\b(switch|dusra|doosra|dusre|doosre|other|another|badl\w*|change)\b|"
+                    r"दूसर|बदल")
+RESEND = re.compile(r"\b(resend|again|dobara|dubara|phir se|fir se|new code|naya)\b|"
+                    r"दोबारा|फिर से|नया")
+RESEND_OPTION = Option(N_("link.option.resend"), "resend")
+
+
+def _ca_in(turn: Turn) -> str | None:
+    """A CA number in the message: the NLU entity, or 9-12 digits typed on their own."""
+    found = turn.parse.first("ca_number")
+    if found:
+        return found
+    return identity.normalise_ca(digits(turn.text)) if turn.value is None else None
+
+
+def continue_with(turn: Turn, then: str | None) -> list[Reply]:
+    return turn.run_intent(then) if then else []
+
+
+class LinkFlow(Flow):
+    name = "link"
+    intents = ("link_account",)
+
+    def start(self, turn: Turn, intent: str) -> list[Reply]:
+        linked = identity.linked_consumers(turn.session, turn.contact)
+        ca = _ca_in(turn)
+        if ca is None and len(linked) > 1 and SWITCH.search(normalise(turn.text)):
+            return pick_connection(turn, linked, None)
+        if ca is not None:
+            return self.request(turn, ca, None)
+        turn.state.open(self.name, "ca")
+        key = N_("link.ask_ca_more") if linked else N_("link.ask_ca")
+        return [Reply(key)]
+
+    def on_value(self, turn: Turn, arg: str) -> list[Reply]:
+        return self.start(turn, "link_account")
+
+    def answer(self, turn: Turn) -> list[Reply] | None:
+        step, then = turn.state.step, turn.state.slots.get("then")
+        if step == "offer":
+            if is_yes(turn):
+                turn.state.open(self.name, "ca", then=then)
+                return [Reply(N_("link.ask_ca"))]
+            if is_no(turn):
+                turn.state.close()
+                return [menu(N_("link.declined"))]
+            ca = _ca_in(turn)
+            return self.request(turn, ca, then) if ca else None
+        if step == "ca":
+            ca = _ca_in(turn)
+            if ca is not None:
+                return self.request(turn, ca, then)
+            if len(digits(turn.text)) >= 5:  # a number, but not a CA number
+                return [Reply(N_("link.bad_ca"))]
+            return None
+        if step == "otp":
+            return self._code(turn, then)
+        return None
+
+    def _code(self, turn: Turn, then: str | None) -> list[Reply] | None:
+        ca = turn.state.slots.get("ca", "")
+        if turn.value == "resend" or (turn.value is None and RESEND.search(normalise(turn.text))):
+            return self.request(turn, ca, then)
+        code = digits(turn.text) if turn.value is None else ""
+        if not 4 <= len(code) <= 8:
+            new_ca = _ca_in(turn)
+            if new_ca is not None and new_ca != ca:
+                return self.request(turn, new_ca, then)
+            return None
+        policy = OtpPolicy.from_settings(turn.services.settings)
+        result = identity.verify_otp(turn.session, turn.contact, code, turn.now, policy=policy)
+        if result.status == "verified" and result.linked is not None:
+            turn.state.close()
+            done = Reply(N_("link.done"), {"name": result.linked.name,
+                                           "ca": result.linked.ca_number})
+            return [done, *continue_with(turn, then)]
+        if result.status == "wrong":
+            return [Reply(N_("link.otp_wrong"), {"left": str(result.attempts_left)},
+                          (RESEND_OPTION,))]
+        if result.status == "too_many":
+            return [Reply(N_("link.otp_too_many"), options=(RESEND_OPTION,))]
+        if result.status == "expired":
+            return [Reply(N_("link.otp_expired"), options=(RESEND_OPTION,))]
+        turn.state.open(self.name, "ca", then=then)
+        return [Reply(N_("link.ask_ca"))]
+
+    def request(self, turn: Turn, ca: str, then: str | None) -> list[Reply]:
+        policy = OtpPolicy.from_settings(turn.services.settings)
+        result = identity.request_otp(turn.session, turn.contact, ca, turn.now, policy=policy)
+        if result.status == "sent":
+            turn.state.open(self.name, "otp", ca=ca, then=then)
+            minutes = int(policy.ttl.total_seconds() // 60)
+            return [Reply(N_("link.otp_sent"), {"masked": result.masked_mobile or "",
+                                                "minutes": str(minutes)})]
+        if result.status == "already_linked" and result.linked is not None:
+            turn.state.close()
+            return [Reply(N_("account.selected"), {"name": result.linked.name,
+                                                   "ca": result.linked.ca_number}),
+                    *continue_with(turn, then)]
+        if result.status == "rate_limited":
+            turn.state.close()
+            wait = result.retry_after.total_seconds() if result.retry_after else 3600
+            return [Reply(N_("link.rate_limited"), {"minutes": str(max(1, int(wait // 60)))})]
+        turn.state.open(self.name, "ca", then=then)
+        if result.status == "unknown_ca":
+            return [Reply(N_("link.unknown_ca"), {"ca": ca, "helpline": turn.config.helpline})]
+        return [Reply(N_("link.bad_ca"))]
+
+    def reminder(self, turn: Turn) -> Reply | None:
+        if turn.state.step == "otp":
+            return Reply(N_("link.remind_otp"), options=(RESEND_OPTION,))
+        if turn.state.step == "ca":
+            return Reply(N_("link.remind_ca"))
+        return None
+
+
+class SelectFlow(Flow):
+    """Which of the phone's connections to talk about ("dusra connection")."""
+
+    name = "select"
+
+    def start(self, turn: Turn, intent: str) -> list[Reply]:
+        linked = identity.linked_consumers(turn.session, turn.contact)
+        return pick_connection(turn, linked, None)
+
+    def answer(self, turn: Turn) -> list[Reply] | None:
+        if turn.value and turn.value.startswith("select:"):
+            return self.on_value(turn, turn.value.split(":", 1)[1])
+        typed = identity.normalise_ca(digits(turn.text))
+        if turn.value is None and typed:
+            return self.on_value(turn, typed)
+        return None
+
+    def on_value(self, turn: Turn, arg: str) -> list[Reply]:
+        then = turn.state.slots.get("then") if turn.state.form == self.name else None
+        for linked in identity.linked_consumers(turn.session, turn.contact):
+            if linked.ca_number == arg:
+                identity.select_consumer(turn.session, turn.contact, linked.consumer_id)
+                turn.state.close()
+                return [Reply(N_("account.selected"), {"name": linked.name,
+                                                       "ca": linked.ca_number}),
+                        *continue_with(turn, then)]
+        return self.start(turn, "")
+
+    def reminder(self, turn: Turn) -> Reply | None:
+        return Reply(N_("account.pick_reminder"))

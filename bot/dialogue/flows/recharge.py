@@ -1,0 +1,36 @@
+"""Recharge help: only the official ways (from configuration), the minimum amount, and a
+fraud warning, because fake "recharge links" and calls are a common scam. Open to everyone:
+it shows no account data."""
+
+from __future__ import annotations
+
+from bot.dialogue.compose import compose
+from bot.dialogue.flows.base import Flow
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import Option, Reply
+from bot.i18n import N_, Money, Msg
+
+CHANNEL_KEYS = {
+    "app": N_("recharge.way.app"),
+    "website": N_("recharge.way.website"),
+    "upi_apps": N_("recharge.way.upi_apps"),
+    "counter": N_("recharge.way.counter"),
+}
+
+
+class RechargeFlow(Flow):
+    name = "recharge"
+    intents = ("recharge_help",)
+
+    def start(self, turn: Turn, intent: str) -> list[Reply]:
+        cfg = turn.config
+        params = {"app": cfg.app_name, "android": cfg.app_android, "ios": cfg.app_ios,
+                  "website": cfg.recharge_website, "helpline": cfg.helpline}
+        lines: list[Msg | None] = [Msg(N_("recharge.intro"))]
+        lines += [Msg(CHANNEL_KEYS[c], params) for c in cfg.recharge_channels if c in CHANNEL_KEYS]
+        lines.append(Msg(N_("recharge.minimum"), {
+            "minimum": Money(turn.rules.recharge_min_paise),
+            "suggested": Money(cfg.suggested_recharge_paise)}))
+        lines.append(Msg(N_("recharge.fraud"), {"helpline": cfg.helpline}))
+        return [compose(lines, (Option(N_("menu.option.balance"), "intent:check_balance"),
+                                Option(N_("balance.option.menu"), "menu")))]
