@@ -6,6 +6,7 @@ engine can treat the message as an interruption instead of a wrong answer."""
 
 from __future__ import annotations
 
+from bot.dialogue.keywords import normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_
@@ -66,9 +67,25 @@ def menu(key: str = N_("menu.title"), **params: object) -> Reply:
     return Reply(key, dict(params), MENU_OPTIONS)
 
 
+YES_WORDS = frozenset({"yes", "y", "haan", "han", "ha", "haa", "ji", "hanji", "ok", "okay",
+                       "हाँ", "हां", "जी", "हाँजी"})
+NO_WORDS = frozenset({"no", "n", "nahi", "nahin", "nai", "na", "nope", "नहीं", "नही", "ना"})
+
+
+def _first_word(turn: Turn) -> str:
+    words = normalise(turn.text).split()
+    return words[0] if words else ""
+
+
 def is_yes(turn: Turn) -> bool:
-    return turn.value == "yes" or (turn.value is None and turn.intent == "affirm")
+    """A tapped "yes", a typed yes word ("haan ji"), or the NLU's affirm."""
+    if turn.value is not None:
+        return turn.value == "yes"
+    return turn.intent == "affirm" or _first_word(turn) in YES_WORDS
 
 
 def is_no(turn: Turn) -> bool:
-    return turn.value == "no" or (turn.value is None and turn.intent == "deny")
+    """A tapped "no", a typed no word ("no thanks", "nahi chahiye"), or the NLU's deny."""
+    if turn.value is not None:
+        return turn.value == "no"
+    return turn.intent == "deny" or _first_word(turn) in NO_WORDS

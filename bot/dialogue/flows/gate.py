@@ -18,7 +18,8 @@ def require_consumer(turn: Turn, then: str) -> LinkedConsumer | list[Reply]:
     """The consumer to answer about, or the replies that get the contact there."""
     linked = identity.linked_consumers(turn.session, turn.contact)
     if not linked:
-        turn.state.open("link", "offer", then=then)
+        # Remember a CA number given with the question: "yes" then sends the code at once.
+        turn.state.open("link", "offer", then=then, ca=turn.parse.first("ca_number"))
         return [Reply(N_("account.need_link"),
                       options=(Option(N_("account.link_now"), "yes"),
                                Option(N_("common.no"), "no")))]

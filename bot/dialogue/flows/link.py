@@ -58,6 +58,8 @@ class LinkFlow(Flow):
         step, then = turn.state.step, turn.state.slots.get("then")
         if step == "offer":
             if is_yes(turn):
+                if turn.state.slots.get("ca"):
+                    return self.request(turn, turn.state.slots["ca"], then)
                 turn.state.open(self.name, "ca", then=then)
                 return [Reply(N_("link.ask_ca"))]
             if is_no(turn):
