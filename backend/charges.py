@@ -155,6 +155,28 @@ _CHARGE_COLUMNS = ["consumer_id", "kind", "amount_paise", "day", "posted_at", "u
                    "fixed_paise", "duty_paise", "arrears_paise"]
 
 
+def _record_turned_negative(conn: Connection, day: date, now: datetime) -> int:
+    """Events for accounts this run pushed below zero: found through the small partial
+    index on `negative_since` (just set to `now`), not by rescanning the day's charges."""
+    at = literal(now, Account.negative_since.type)
+    crossed = (
+        select(accounts.c.consumer_id, literal(EventKind.BALANCE_NEGATIVE.value),
+               literal(now, MeterEvent.at.type), -ledger.c.amount_paise,
+               accounts.c.balance_paise)
+        .join(ledger, and_(ledger.c.consumer_id == accounts.c.consumer_id,
+                           ledger.c.day == day, ledger.c.kind == LedgerKind.CHARGE.value))
+        # Positive before this day's charge: not one already negative since `now`.
+        .where(accounts.c.negative_since == at,
+               accounts.c.balance_paise - ledger.c.amount_paise >= 0)
+    )
+    # Counted apart: psycopg reports rowcount -1 for INSERT…SELECT here.
+    count = conn.execute(select(func.count()).select_from(crossed.subquery())).scalar_one()
+    if count:
+        conn.execute(insert(events).from_select(
+            ["consumer_id", "kind", "at", "amount_paise", "balance_paise"], crossed))
+    return count
+
+
 def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> ApplyResult:
     """Charge every account that has a reading for `day` and was not charged for it yet.
 
@@ -164,17 +186,6 @@ def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> Apply
                   ledger.c.kind == LedgerKind.CHARGE.value,
                   or_(accounts.c.last_charged_day.is_(None), accounts.c.last_charged_day < day))
     new_balance = accounts.c.balance_paise + ledger.c.amount_paise
-    # Record who crosses below zero before the snapshot moves.
-    crossing = (
-        select(accounts.c.consumer_id, literal(EventKind.BALANCE_NEGATIVE.value),
-               literal(now, MeterEvent.at.type), -ledger.c.amount_paise, new_balance)
-        .where(todays, accounts.c.balance_paise >= 0, new_balance < 0)
-    )
-    # Counted apart: psycopg reports rowcount -1 for this INSERT…SELECT.
-    turned_negative = conn.execute(
-        select(func.count()).select_from(crossing.subquery())).scalar_one()
-    conn.execute(insert(events).from_select(
-        ["consumer_id", "kind", "at", "amount_paise", "balance_paise"], crossing))
     charged = conn.execute(
         update(accounts)
         .where(todays)
@@ -192,6 +203,7 @@ def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> Apply
             ),
         )
     ).rowcount
+    turned_negative = _record_turned_negative(conn, day, now)
     # Two index counts, not a per-row anti-join: this runs over every account each day.
     readings_that_day = conn.execute(
         select(func.count()).select_from(readings).where(readings.c.day == day)).scalar_one()

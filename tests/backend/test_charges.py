@@ -168,3 +168,18 @@ def test_apply_result_counts(session_factory, rules):
     with session_factory.begin() as s:
         result = apply_day(s.connection(), rules, date(2026, 4, 1), NOW)
     assert (result.charged, result.turned_negative, result.skipped) == (2, 1, 0)
+
+
+def test_one_negative_event_per_crossing_even_with_one_run_time(session_factory, rules):
+    """Two days applied in one run (same `now`): a consumer negative after day 1 and still
+    negative after day 2 gets one event, not two."""
+    with session_factory.begin() as s:
+        c = make_consumer(s, tariff="NDS-II", balance_paise=1000)
+        add_reading(s, c, date(2026, 4, 1), 5000)
+        add_reading(s, c, date(2026, 4, 2), 5000)
+    with session_factory.begin() as s:
+        first = apply_day(s.connection(), rules, date(2026, 4, 1), NOW)
+        second = apply_day(s.connection(), rules, date(2026, 4, 2), NOW)
+    assert (first.turned_negative, second.turned_negative) == (1, 0)
+    with session_factory() as s:
+        assert len(s.scalars(select(MeterEvent)).all()) == 1
