@@ -82,8 +82,9 @@ class DialogueEngine:
             except DomainError as exc:
                 log.warning("dialogue: %s for contact %s", type(exc).__name__, contact.id)
                 replies, understood = [Reply(N_("common.error"))], True
-            failures = 0 if understood else failures + 1
-            if not understood and failures >= self.services.config.failures_before_human:
+            if understood is not None:  # None: neither understood nor not (a voice note)
+                failures = 0 if understood else failures + 1
+            if understood is False and failures >= self.services.config.failures_before_human:
                 replies = [Reply(N_("common.fallback_human"),
                                  {"helpline": self.services.config.helpline},
                                  MENU_OPTIONS)]
@@ -93,13 +94,13 @@ class DialogueEngine:
             return replies, turn.language
 
     # --- routing -------------------------------------------------------------------------
-    def _route(self, turn: Turn) -> tuple[list[Reply], bool]:
+    def _route(self, turn: Turn) -> tuple[list[Reply], bool | None]:
         """The replies and whether the message was understood (for the failure count)."""
         message, state = turn.message, turn.state
         if message.shared_phone:
             return self._shared_phone(turn), True
         if message.media is not None and not (message.text or "").strip():
-            return [Reply(N_("common.please_type"))], True
+            return [Reply(N_("common.please_type"))], None
         kind = keyword(message.text) if message.button_payload is None else None
         if kind == "cancel":
             had_form = state.in_form
