@@ -279,5 +279,86 @@ def readings_import(csv_file: Path) -> None:
         click.echo(f"... and {len(report.errors) - 50} more bad rows", err=True)
 
 
+# --- talking to the assistant ---------------------------------------------------------------
+@main.command()
+@click.option("--as", "address", required=True, metavar="PHONE",
+              help="Who you are: a phone (+91…) for whatsapp/sms, a chat id for telegram. "
+              "A demo consumer's mobile (sahayak demo accounts) is recognised at once.")
+@click.option("--channel", type=click.Choice(["whatsapp", "sms", "telegram"]),
+              default="whatsapp", show_default=True,
+              help="Which channel to pretend to be: buttons, SMS numbered lists and Rs.")
+def chat(address: str, channel: str) -> None:
+    """Talk to the assistant against the local database (DATABASE_URL).
+
+    Interactive on a terminal; otherwise reads one message per line from stdin and prints
+    the replies, so conversations can be scripted. One-time codes go to the outbox; here
+    they are printed too, as this is the local demo (or run `sahayak worker`)."""
+    import uuid
+
+    from sqlalchemy import func
+
+    from backend.models import OutboxMessage
+    from bot.dialogue.factory import build_engine
+    from bot.dialogue.types import SMS, TELEGRAM, WHATSAPP, InboundMessage
+    from bot.i18n import Renderer, translate
+    from nlu import NluSettings, build_parser
+
+    if logging.getLogger().level > logging.DEBUG:  # identity/NLU info lines clutter a chat
+        logging.getLogger().setLevel(logging.WARNING)
+    capabilities = {"whatsapp": WHATSAPP, "sms": SMS, "telegram": TELEGRAM}[channel]
+    backend = _backend()
+    engine = build_engine(backend, build_parser(NluSettings.from_env()))
+    renderer = Renderer(defaults={"helpline": engine.services.config.helpline})
+    with backend.sessions() as session:
+        try:
+            seen = session.scalar(select(func.max(OutboxMessage.id))) or 0
+        except Exception as exc:  # noqa: BLE001 - most likely an unmigrated database
+            raise click.ClickException(f"database not ready ({type(exc).__name__}): "
+                                       "run `sahayak db upgrade` and `sahayak demo seed`") from exc
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo(f"Bijli Sahayak chat as {address} on {channel}. Type a message; numbers "
+                   "pick options; Ctrl-D or /quit to leave.")
+
+    def lines():  # noqa: ANN202 - generator of user lines
+        while True:
+            try:
+                line = input("you> ") if interactive else sys.stdin.readline()
+            except EOFError:
+                return
+            if not interactive and line == "":
+                return
+            yield line.rstrip("\n")
+
+    for text in lines():
+        if text.strip() in ("/quit", "/exit"):
+            break
+        if not text.strip():
+            continue
+        now = utcnow()
+        message = InboundMessage(channel=channel, address=address, text=text,  # type: ignore[arg-type]
+                                 message_id=uuid.uuid4().hex, received_at=now)
+        try:
+            replies, language = engine.handle_with_language(message)
+        except DomainError as exc:
+            raise click.ClickException(exc.reason) from exc
+        if not interactive:
+            click.echo(f"you> {text}")
+        for reply in replies:
+            out = renderer.render(reply, language, capabilities, now=now)
+            click.echo("bot> " + out.text.replace("\n", "\n     "))
+            if out.buttons:
+                click.echo("     " + "  ".join(f"[{i}] {label}"
+                                               for i, (label, _) in enumerate(out.buttons, 1)))
+        with backend.sessions() as session:
+            queued = session.scalars(select(OutboxMessage).where(OutboxMessage.id > seen)
+                                     .order_by(OutboxMessage.id)).all()
+        for item in queued:
+            seen = item.id
+            if item.message_key == "otp.code":
+                body = translate(item.message_key, item.language, item.params)
+                click.echo(f"     (SMS to the registered mobile, from the outbox: {body})")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

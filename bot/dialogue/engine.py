@@ -67,14 +67,15 @@ class DialogueEngine:
             if contact.channel in identity.PHONE_CHANNELS:
                 identity.auto_link_by_phone(session, contact, now)
             parse = self.parser.parse(message.text or "")
-            if contact.language is None and (message.text or "").strip():
+            language = _language(contact.language or parse.language)
+            if contact.language is None and _tells_language(message.text, parse.language):
                 identity.set_language(session, contact, parse.language, only_if_unset=True)
             state = DialogueState.from_dict(
                 {"v": 1, "form": snapshot.flow, "step": snapshot.step,
                  **(snapshot.data or {})} if snapshot else None)
             turn = Turn(message=message, session=session, contact=contact, state=state,
                         services=self.services, now=now,
-                        language=_language(contact.language), parse=parse)
+                        language=language, parse=parse)
             turn.run_intent = lambda target: self._run_target(turn, target)
             failures = snapshot.failures if snapshot else 0
             try:
@@ -200,6 +201,13 @@ class DialogueEngine:
         data = {"slots": state.slots, "options": state.options}
         conversations.save_state(session, contact.id, flow=state.form, step=state.step,
                                  data=data, failures=failures, now=now, ttl=self.state_ttl)
+
+
+def _tells_language(text: str | None, detected: str) -> bool:
+    """Whether a first message is enough to fix the contact's language for good: any
+    Devanagari is, and so are two or more Latin words; a lone "balance" or "hi" could be
+    English or romanized Hindi, so it gets a reply in the guess but is not remembered."""
+    return detected == "hi" or len((text or "").split()) >= 2
 
 
 def _language(value: str | None) -> Language:
