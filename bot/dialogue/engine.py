@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 #: Intents that answer nothing on their own: low confidence, chit-chat, a yes/no to nothing.
 NOT_UNDERSTOOD = frozenset({FALLBACK_INTENT, "out_of_scope", "affirm", "deny"})
 STATE_TTL_MIN = timedelta(minutes=1)
+#: Phone-match linking runs on a contact's first message and after a pause this long, not
+#: on every message (it is a third of a message's database work): a connection newly
+#: registered to the phone shows up in the next conversation.
+RELINK_AFTER = timedelta(minutes=30)
 
 
 class DialogueEngine:
@@ -63,8 +67,10 @@ class DialogueEngine:
                 log.debug("duplicate message %s on %s", message.message_id, message.channel)
                 return [], _language(contact.language)
             snapshot = conversations.load_state(session, contact.id, now, for_update=True)
+            returning = (contact.last_inbound_at is not None
+                         and now - contact.last_inbound_at < RELINK_AFTER)
             identity.touch_inbound(session, contact, now)
-            if contact.channel in identity.PHONE_CHANNELS:
+            if contact.channel in identity.PHONE_CHANNELS and not returning:
                 identity.auto_link_by_phone(session, contact, now)
             parse = self.parser.parse(message.text or "")
             language = _language(contact.language or parse.language)
