@@ -88,7 +88,8 @@ class DialogueEngine:
                 replies, understood = self._route(turn)
             except DomainError as exc:
                 log.warning("dialogue: %s for contact %s", type(exc).__name__, contact.id)
-                replies, understood = [Reply(N_("common.error"))], True
+                replies = [Reply(N_("common.error"), {"helpline": self.services.config.helpline})]
+                understood = True
             if understood is not None:  # None: neither understood nor not (a voice note)
                 failures = 0 if understood else failures + 1
             if understood is False and failures >= self.services.config.failures_before_human:

@@ -47,7 +47,7 @@ class BalanceFlow(Flow):
         try:
             summary = turn.services.metering.summary(who.ca_number)
         except DomainError:
-            return [Reply(N_("common.error"))]
+            return [Reply(N_("common.error"), {"helpline": turn.config.helpline})]
         return [self.describe(turn, summary)]
 
     def describe(self, turn: Turn, s: AccountSummary) -> Reply:
