@@ -14,23 +14,34 @@ from backend.api import BodySizeLimit, install_api
 from backend.models import Consumer
 from backend.services import Backend, build_backend
 from backend.settings import Settings
+from bot.channels.setup import install_channels
+from bot.settings import AppSettings
+from bot.wiring import Assistant
 
 VERSION = "0.1.0"
 
 
-def create_app(settings: Settings | None = None, backend: Backend | None = None) -> FastAPI:
-    settings = settings or Settings()
+def create_app(settings: Settings | None = None, backend: Backend | None = None, *,
+               assistant: Assistant | None = None) -> FastAPI:
+    """`assistant` (engine + renderer) is built from the backend when a channel is on."""
+    settings = settings or AppSettings()
     backend = backend or build_backend(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        backend.close()
+        await channels.start()
+        try:
+            yield
+        finally:
+            await channels.stop()
+            backend.close()
 
     app = FastAPI(title="Bijli Sahayak", version=VERSION, lifespan=lifespan,
                   description="Prepaid metering API and consumer assistant (बिजली सहायक).")
     app.state.backend = backend
     install_api(app, backend)
+    channels = install_channels(app, settings, backend, assistant)
+    app.state.channels = channels
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def landing() -> str:

@@ -1,0 +1,52 @@
+"""`POST /webhooks/telegram`: the secret token first (403 otherwise), then the update.
+
+The update is processed before answering, so a failure is not acknowledged as done;
+Telegram's redelivery of an update_id already handled is answered once (engine dedupe)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+
+from bot.channels.telegram import TelegramChannel
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+def install_telegram_routes(app: FastAPI, channel: TelegramChannel, limit: int) -> None:
+    router = APIRouter(include_in_schema=False)
+    secret = (channel.webhook_secret or "").encode()
+
+    @router.post("/webhooks/telegram", name="telegram_webhook")
+    async def webhook(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not secret or not hmac.compare_digest(given, secret):
+            log.info("telegram webhook: bad or missing secret token, refused")
+            raise HTTPException(403, "invalid secret token")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise HTTPException(413, "body too large")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise HTTPException(413, "body too large")
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            raise HTTPException(400, "not JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise HTTPException(400, "not a Telegram update")
+        if not channel.ready:
+            raise HTTPException(503, "telegram not started")
+        try:
+            await channel.process(data)
+        except (KeyError, TypeError, ValueError):
+            raise HTTPException(400, "malformed update") from None
+        return Response(status_code=200)
+
+    app.include_router(router)

@@ -1,0 +1,51 @@
+"""The assistant as channels use it: engine + renderer, wired once from the backend.
+
+`sahayak chat`, the webhooks, Telegram and benchmarks all go through `Assistant.respond`,
+so the engine and the renderer are wired the same way everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from backend.clock import utcnow
+from backend.services import Backend
+from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.types import Capabilities, InboundMessage, Language, Reply
+from bot.i18n import RenderedMessage, Renderer
+from nlu import NluSettings, Parser
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The engine's replies, their rendering for one channel, and the language used."""
+
+    replies: list[Reply]
+    rendered: list[RenderedMessage]
+    language: Language
+
+
+@dataclass
+class Assistant:
+    engine: DialogueEngine
+    renderer: Renderer
+    clock: Callable[[], datetime] = utcnow
+
+    def respond(self, message: InboundMessage, capabilities: Capabilities) -> Answer:
+        """Blocking (database, NLU): call it from a thread, not on an event loop."""
+        replies, language = self.engine.handle_with_language(message)
+        now = self.clock()
+        rendered = [self.renderer.render(r, language, capabilities, now=now) for r in replies]
+        return Answer(replies, rendered, language)
+
+
+def build_assistant(backend: Backend, parser: Parser | None = None, *,
+                    clock: Callable[[], datetime] = utcnow) -> Assistant:
+    from bot.dialogue.factory import build_engine
+    from nlu import build_parser
+
+    engine = build_engine(backend, parser or build_parser(NluSettings.from_env()), clock=clock)
+    renderer = Renderer(defaults={"helpline": engine.services.config.helpline},
+                        tz=backend.tz)
+    return Assistant(engine, renderer, clock)
