@@ -79,10 +79,12 @@ def serve(host: str, port: int) -> None:
     import uvicorn
 
     from bot.app import create_app
+    from bot.settings import AppSettings
 
-    settings = _settings()
+    settings = AppSettings()
     app = create_app(settings)
     click.echo(f"Bijli Sahayak on http://{host}:{port}  (API docs: /docs)")
+    click.echo(channels_line(settings))
     if not settings.operator_api_keys:
         click.echo("note: OPERATOR_API_KEYS is not set, so the REST API refuses every call")
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
@@ -100,14 +102,20 @@ def worker(batch_size: int, poll_interval: float, worker_id: str | None) -> None
     import threading
 
     from backend.outbox import RetryPolicy, run_worker
-    from backend.senders import ConsoleSender
+    from backend.services import build_backend
+    from bot.delivery import build_sender
+    from bot.settings import AppSettings
 
-    backend = _backend()
+    settings = AppSettings()
+    backend = build_backend(settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    click.echo("outbox worker started (console sender: messages are logged, not sent)")
-    totals = run_worker(backend.sessions, ConsoleSender(), stop_event=stop,
+    sender = build_sender(settings, backend.sessions)
+    on = settings.enabled_channels() or (["telegram"] if settings.telegram_bot_token else [])
+    click.echo(f"outbox worker started (sending through {', '.join(on)}; others logged)" if on
+               else "outbox worker started (console sender: messages are logged, not sent)")
+    totals = run_worker(backend.sessions, sender, stop_event=stop,
                         poll_interval_s=poll_interval, batch_size=batch_size,
                         policy=RetryPolicy.from_settings(backend.settings), worker_id=worker_id)
     click.echo(f"worker stopped: sent {totals.sent}, retried {totals.retried}, "
@@ -298,17 +306,16 @@ def chat(address: str, channel: str) -> None:
     from sqlalchemy import func
 
     from backend.models import OutboxMessage
-    from bot.dialogue.factory import build_engine
     from bot.dialogue.types import SMS, TELEGRAM, WHATSAPP, InboundMessage
-    from bot.i18n import Renderer, translate
-    from nlu import NluSettings, build_parser
+    from bot.i18n import translate
+    from bot.wiring import build_assistant
 
     if logging.getLogger().level > logging.DEBUG:  # identity/NLU info lines clutter a chat
         logging.getLogger().setLevel(logging.WARNING)
     capabilities = {"whatsapp": WHATSAPP, "sms": SMS, "telegram": TELEGRAM}[channel]
     backend = _backend()
-    engine = build_engine(backend, build_parser(NluSettings.from_env()))
-    renderer = Renderer(defaults={"helpline": engine.services.config.helpline})
+    assistant = build_assistant(backend)
+    engine, renderer = assistant.engine, assistant.renderer
     with backend.sessions() as session:
         try:
             seen = session.scalar(select(func.max(OutboxMessage.id))) or 0
@@ -358,6 +365,81 @@ def chat(address: str, channel: str) -> None:
             if item.message_key == "otp.code":
                 body = translate(item.message_key, item.language, item.params)
                 click.echo(f"     (SMS to the registered mobile, from the outbox: {body})")
+
+
+def channels_line(settings: Settings) -> str:
+    """Which channels `serve` answers on, and the webhook URLs to give the providers."""
+    from bot.settings import AppSettings
+
+    names = settings.enabled_channels() if isinstance(settings, AppSettings) else []
+    if not names:
+        return ("channels: none on (set TWILIO_* + PUBLIC_BASE_URL for WhatsApp/SMS, "
+                "TELEGRAM_BOT_TOKEN + TELEGRAM_WEBHOOK_SECRET for Telegram)")
+    paths = {"whatsapp": "/webhooks/twilio/whatsapp", "sms": "/webhooks/twilio/sms",
+             "telegram": "/webhooks/telegram"}
+    base = getattr(settings, "public_base_url", None) or ""
+    return "channels on: " + ", ".join(f"{n} ({base}{paths[n]})" for n in names)
+
+
+# --- Telegram -------------------------------------------------------------------------------
+@main.group()
+def telegram() -> None:
+    """Telegram bot: poll for development, or register the webhook."""
+
+
+@telegram.command("poll")
+def telegram_poll() -> None:
+    """Answer Telegram by long polling (no public URL needed; removes any webhook)."""
+    from telegram import Update
+
+    from bot.channels.telegram import TelegramChannel
+    from bot.settings import AppSettings
+    from bot.wiring import build_assistant
+
+    settings = AppSettings()
+    if settings.telegram_bot_token is None:
+        raise click.ClickException("set TELEGRAM_BOT_TOKEN first")
+    from backend.services import build_backend
+
+    backend = build_backend(settings)
+    channel = TelegramChannel.from_settings(settings, build_assistant(backend), webhook=False)
+    click.echo("polling Telegram; Ctrl-C to stop")
+    channel.application.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+    backend.close()
+
+
+@telegram.command("set-webhook")
+@click.argument("url", required=False)
+def telegram_set_webhook(url: str | None) -> None:
+    """Point Telegram at URL (default PUBLIC_BASE_URL/webhooks/telegram), with the secret
+    token Telegram will send back in every call."""
+    import asyncio
+
+    from telegram.ext import Application
+
+    from bot.channels.telegram import configure_builder
+    from bot.settings import AppSettings
+
+    settings = AppSettings()
+    if not (settings.telegram_bot_token and settings.telegram_webhook_secret):
+        raise click.ClickException("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
+    url = url or (f"{settings.public_base_url}/webhooks/telegram"
+                  if settings.public_base_url else None)
+    if not url or not url.startswith("https://"):
+        raise click.ClickException("give an https:// URL (or set PUBLIC_BASE_URL)")
+    application = configure_builder(Application.builder(), settings).updater(None).build()
+
+    async def register() -> bool:
+        async with application.bot as bot:
+            return await bot.set_webhook(
+                url, secret_token=settings.telegram_webhook_secret.get_secret_value(),
+                allowed_updates=["message", "callback_query"])
+
+    try:
+        asyncio.run(register())
+    except Exception as exc:  # noqa: BLE001 - show the Bot API's refusal, not a traceback
+        raise click.ClickException(f"Telegram refused: {type(exc).__name__}: {exc}") from exc
+    click.echo(f"Telegram webhook set to {url}")
 
 
 if __name__ == "__main__":  # pragma: no cover
