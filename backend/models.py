@@ -290,6 +290,7 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     handoff_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    handoff_reason: Mapped[str | None] = mapped_column(String(32))
 
 
 class ContactLink(Base):
@@ -355,3 +356,80 @@ class ConversationState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# ---------------------------------------------------------------- complaints, outages, app
+
+
+class ComplaintStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Complaint(Base):
+    """A consumer's ticket. `consumer_id` is None for a report by an unverified contact
+    (outage or fraud call for an area or CA number given as text). At most one open ticket
+    per category per connection: a second report becomes a note on the first."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        _partial_index("ix_complaints_one_open", "status IN ('open', 'in_progress') "
+                       "AND consumer_id IS NOT NULL", "consumer_id", "category", unique=True),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(16), unique=True)
+    consumer_id: Mapped[int | None] = mapped_column(ForeignKey("consumers.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    ca_number: Mapped[str | None] = mapped_column(String(12))
+    area: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[ComplaintStatus] = mapped_column(_enum(ComplaintStatus, "complaint_status"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reports: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ComplaintEvent(Base):
+    """History of a ticket: filed, reported again, each status change (with who and why)."""
+
+    __tablename__ = "complaint_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[ComplaintStatus] = mapped_column(_enum(ComplaintStatus, "complaint_status"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    staff: Mapped[str | None] = mapped_column(String(64))
+
+
+class OutageNotice(Base):
+    """A known outage for a circle, division or subdivision (the most specific one set)."""
+
+    __tablename__ = "outage_notices"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    circle_id: Mapped[int | None] = mapped_column(ForeignKey("circles.id"), index=True)
+    division_id: Mapped[int | None] = mapped_column(ForeignKey("divisions.id"))
+    subdivision_id: Mapped[int | None] = mapped_column(ForeignKey("subdivisions.id"))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expected_restore_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AppAdoption(Base):
+    """Answers to "is the app installed?", one row per answer (latest counts)."""
+
+    __tablename__ = "app_adoption"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    consumer_id: Mapped[int | None] = mapped_column(ForeignKey("consumers.id"), index=True)
+    installed: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
