@@ -43,6 +43,8 @@ class AssistantConfig:
     supply_restore_minutes: int
     first_week_days: int
     failures_before_human: int
+    office_open: str = "10:00"
+    office_close: str = "17:00"
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> AssistantConfig:
@@ -64,6 +66,8 @@ class AssistantConfig:
                 supply_restore_minutes=int(raw.get("supply_restore_minutes", 15)),
                 first_week_days=int(raw.get("first_week_days", 7)),
                 failures_before_human=int(conv.get("failures_before_human", 3)),
+                office_open=str(raw.get("handoff", {}).get("office_open", "10:00")),
+                office_close=str(raw.get("handoff", {}).get("office_close", "17:00")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, ConfigError):

@@ -7,8 +7,10 @@ Order of work (each step has a reason):
 3. route: exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
    a picked option, then the open form, then the NLU intent; a form that does not
    recognise the message lets the intent answer it and then reminds the form;
-4. never a dead end: what is not understood gets the menu, and repeated failures the
-   helpline and a human."""
+4. never a dead end: what is not understood gets the menu, and repeated failures hand the
+   conversation to a person (helpline and office hours said);
+5. while handed to a person the bot stays quiet: only opt-out/in, safety replies and
+   "bot" (to come back) are answered."""
 
 from __future__ import annotations
 
@@ -18,11 +20,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import conversations, identity
+from backend import conversations, handoff, identity
 from backend.errors import DomainError
 from backend.models import Contact
-from bot.dialogue.flows.base import MENU_OPTIONS, Flow, Registry, menu
-from bot.dialogue.keywords import bare_number, keyword
+from bot.dialogue.flows.base import Flow, Registry, menu
+from bot.dialogue.flows.handoff import hand_over, handoff_params
+from bot.dialogue.keywords import bare_number, keyword, normalise
 from bot.dialogue.state import DialogueState
 from bot.dialogue.turn import Services, Turn
 from bot.dialogue.types import InboundMessage, Language, Reply
@@ -38,6 +41,11 @@ STATE_TTL_MIN = timedelta(minutes=1)
 #: on every message (it is a third of a message's database work): a connection newly
 #: registered to the phone shows up in the next conversation.
 RELINK_AFTER = timedelta(minutes=30)
+#: Typed to leave a handoff and talk to the bot again.
+BOT_WORDS = frozenset({"bot", "bot se baat", "chatbot", "assistant", "sahayak", "बॉट", "बोट",
+                       "सहायक"})
+#: Said while a person has the conversation, these still get an immediate safety reply.
+SAFETY_CATEGORIES = frozenset({"fraud", "meter_fault"})
 
 
 class DialogueEngine:
@@ -93,9 +101,8 @@ class DialogueEngine:
             if understood is not None:  # None: neither understood nor not (a voice note)
                 failures = 0 if understood else failures + 1
             if understood is False and failures >= self.services.config.failures_before_human:
-                replies = [Reply(N_("common.fallback_human"),
-                                 {"helpline": self.services.config.helpline},
-                                 MENU_OPTIONS)]
+                replies = hand_over(turn, "not_understood", N_("handoff.auto"))
+                failures = 0
             self._save(session, contact, turn.state, replies, failures, now)
             log.debug("contact %s intent %s -> %s", contact.id, parse.intent.name,
                       [r.key for r in replies])
@@ -110,6 +117,8 @@ class DialogueEngine:
         if message.media is not None and not (message.text or "").strip():
             return [Reply(N_("common.please_type"))], None
         kind = keyword(message.text) if message.button_payload is None else None
+        if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
+            return self._handed_off(turn)
         if kind == "cancel":
             had_form = state.in_form
             state.close()
@@ -137,6 +146,19 @@ class DialogueEngine:
                         else [menu(N_("common.fallback"))]), False
             return [menu(N_("common.fallback"))], False
         return self._interrupt(turn, form, intent), True
+
+    @staticmethod
+    def _handed_off(turn: Turn) -> tuple[list[Reply], bool | None]:
+        """A person has this conversation: "bot" takes it back; a fraud call or a
+        dangerous meter still gets the safety reply at once; anything else waits for staff
+        (no reply, so the bot does not talk over them)."""
+        if normalise(turn.text) in BOT_WORDS:
+            handoff.release(turn.session, turn.contact)
+            turn.state.close()
+            return [menu(N_("handoff.ended"))], True
+        if turn.parse.first("complaint_category") in SAFETY_CATEGORIES:
+            return [Reply(N_("handoff.safety"), handoff_params(turn), urgent=True)], None
+        return [], None
 
     def _interrupt(self, turn: Turn, form: Flow | None, intent: str) -> list[Reply]:
         """Answer `intent`; if a form was open and the answer did not open another, remind

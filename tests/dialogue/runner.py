@@ -27,7 +27,9 @@ language, opted_out), `outbox` (assert the number of OTP messages queued). In `u
 Consumers: `ca`, `mobile`, `name`, `tariff`, `load_w`, `language`, `days` (days of
 readings, `daily_units` each, charged by the real daily charge), `balance` (rupees, set
 after the charges), `arrears`, `negative_hours` (negative since that many hours before the
-clock), `disconnected: true`, `recharge` (rupees; a last recharge one day before)."""
+clock), `disconnected: true`, `recharge` (rupees; a last recharge one day before).
+`outages`: notices for the first consumer's circle: `reason`, `restore_hours` (from the
+clock; omit for unknown)."""
 
 from __future__ import annotations
 
@@ -42,12 +44,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, table, update
 
+from backend import complaints, outages
 from backend.charges import apply_day
 from backend.clock import IST, local_day
 from backend.metering_local import LocalMeteringService
-from backend.models import Account, Contact, Meter, MeterStatus, OutboxMessage
+from backend.models import (
+    Account,
+    Complaint,
+    Consumer,
+    Contact,
+    Meter,
+    MeterStatus,
+    OutboxMessage,
+)
 from backend.rules import Rules
 from backend.services import Backend
 from backend.settings import Settings
@@ -159,6 +170,7 @@ class Runner:
         now = [_parse_clock(setup.get("clock", "2026-04-12T06:00:00Z"))]
         backend = make_backend(self.engine, self.rules, lambda: now[0])
         seed_consumers(backend, setup.get("consumers", []), now[0])
+        seed_outages(backend, setup.get("outages", []), now[0])
         engine = build_engine(backend, self.parser, clock=lambda: now[0])
         ids = itertools.count(1)
         log: list[str] = []
@@ -166,7 +178,10 @@ class Runner:
         for n, step in enumerate(transcript.steps, 1):
             if "advance" in step:
                 now[0] += duration(step["advance"])
+            if "staff" in step:
+                staff_change(backend, step["staff"], now[0])
             if not {"user", "button", "media", "shared_phone"} & step.keys():
+                self._check_contact(step, backend, channel, address, f"step {n}", log)
                 continue
             ch = step.get("channel", channel)
             text = str(step.get("user", ""))
@@ -223,9 +238,20 @@ class Runner:
                        where: str, log: list[str]) -> None:
         wanted = step.get("contact")
         count = step.get("outbox")
-        if not wanted and count is None:
+        if not wanted and count is None and "queued" not in step and "rows" not in step:
             return
         with backend.sessions() as s:
+            for key, n in (step.get("queued") or {}).items():
+                got = s.scalar(select(func.count()).select_from(OutboxMessage)
+                               .where(OutboxMessage.message_key == key))
+                if got != int(n):
+                    raise TranscriptError(f"{where}: {got} {key} messages queued, expected {n}")
+            for name, n in (step.get("rows") or {}).items():
+                got = s.scalar(select(func.count()).select_from(table(name)))
+                if got != int(n):
+                    raise TranscriptError(f"{where}: {got} rows in {name}, expected {n}")
+            if not wanted and count is None:
+                return
             contact = s.scalars(select(Contact).where(Contact.channel == channel,
                                                       Contact.address == address)).one()
             for name, value in (wanted or {}).items():
@@ -238,6 +264,26 @@ class Runner:
                 if queued != int(count):
                     raise TranscriptError(f"{where}: {queued} OTP messages queued, expected "
                                           f"{count}\n" + "\n".join(log))
+
+
+def seed_outages(backend: Backend, specs: list[dict[str, Any]], now: datetime) -> None:
+    if not specs:
+        return
+    with backend.sessions.begin() as s:
+        circle_id = s.scalars(select(Consumer.circle_id).order_by(Consumer.id)).first()
+        for spec in specs:
+            hours = spec.get("restore_hours")
+            outages.add(s, now=now, circle_id=circle_id, reason=str(spec.get("reason", "")),
+                        starts_at=now - timedelta(hours=1),
+                        expected_restore_at=None if hours is None
+                        else now + timedelta(hours=float(hours)))
+
+
+def staff_change(backend: Backend, spec: dict[str, Any], now: datetime) -> None:
+    with backend.sessions.begin() as s:
+        newest = s.scalars(select(Complaint).order_by(Complaint.id.desc()).limit(1)).one()
+        complaints.change_status(s, newest, str(spec["status"]), str(spec.get("note", "")),
+                                 str(spec.get("by", "staff")), now)
 
 
 def last_otp(backend: Backend) -> str:

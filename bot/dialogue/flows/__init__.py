@@ -7,9 +7,11 @@ from bot.dialogue.flows.base import Flow, Registry
 
 def default_flows() -> list[Flow]:
     """Every flow the engine knows, built fresh (flows hold no per-contact state)."""
+    from bot.dialogue.flows.app_guide import AppGuideFlow
     from bot.dialogue.flows.balance import BalanceFlow
+    from bot.dialogue.flows.complaint import ComplaintFlow
     from bot.dialogue.flows.faq import FaqFlow
-    from bot.dialogue.flows.interim import InterimFlow
+    from bot.dialogue.flows.handoff import HandoffFlow
     from bot.dialogue.flows.language import LanguageFlow
     from bot.dialogue.flows.link import LinkFlow, SelectFlow
     from bot.dialogue.flows.menu import MenuFlow
@@ -18,7 +20,8 @@ def default_flows() -> list[Flow]:
     from bot.dialogue.flows.usage import UsageFlow
 
     return [MenuFlow(), BalanceFlow(), UsageFlow(), RechargeFlow(), LinkFlow(), SelectFlow(),
-            LanguageFlow(), OptFlow(), FaqFlow(), InterimFlow()]
+            LanguageFlow(), OptFlow(), FaqFlow(), ComplaintFlow(), AppGuideFlow(),
+            HandoffFlow()]
 
 
 __all__ = ["Flow", "Registry", "default_flows"]
