@@ -215,7 +215,12 @@ def build_router(backend: Backend) -> APIRouter:
 
 
 def install_api(app: FastAPI, backend: Backend) -> None:
+    from backend.staff_api import build_staff_router
+
     app.include_router(build_router(backend))
+    app.include_router(build_staff_router(
+        backend, read=[Depends(_key_checker(backend, write=False))],
+        write=[Depends(_key_checker(backend, write=True))]))
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:

@@ -444,3 +444,14 @@ def telegram_set_webhook(url: str | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# --- staff: outages, adoption report, complaints, handoffs (bot/cli_staff.py) --------------
+def _add_staff_commands() -> None:
+    from bot.cli_staff import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_staff_commands()
