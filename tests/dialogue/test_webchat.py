@@ -1,0 +1,68 @@
+"""Web chat (`/chat`): off unless WEB_CHAT_ENABLED=1; the page is self-contained (no CDN);
+the JSON endpoint drives the real engine as the chosen channel and returns rendered
+replies with buttons (WhatsApp) or numbered lists (SMS). SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.services import build_backend
+from bot.app import create_app
+from bot.wiring import build_assistant
+from nlu import Parser
+from tests.factories import make_consumer
+from tests.servers import clear_settings_env, make_settings
+
+
+@pytest.fixture
+def chat(db_url: str, nlu_parser: Parser, monkeypatch: pytest.MonkeyPatch,
+         tmp_path) -> Iterator[TestClient]:  # noqa: ANN001
+    clear_settings_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEB_CHAT_ENABLED", "1")
+    settings = make_settings(db_url)
+    backend = build_backend(settings)
+    with backend.sessions.begin() as s:
+        make_consumer(s, ca="100000801", mobile="+917000000801", balance_paise=45_000)
+    app = create_app(settings, backend, assistant=build_assistant(backend, nlu_parser))
+    with TestClient(app) as client:
+        yield client
+
+
+def test_web_chat_is_off_by_default(db_url: str, monkeypatch: pytest.MonkeyPatch,
+                                    tmp_path) -> None:  # noqa: ANN001
+    clear_settings_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WEB_CHAT_ENABLED", raising=False)
+    with TestClient(create_app(make_settings(db_url))) as client:
+        assert client.get("/chat").status_code == 404
+        assert client.post("/chat/send", json={"address": "+917000000801"}).status_code == 404
+
+
+def test_page_and_demo_consumers(chat: TestClient) -> None:
+    page = chat.get("/chat")
+    assert page.status_code == 200 and "/chat/send" in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # nothing from a CDN
+    assert chat.get("/chat/consumers").json() == [
+        {"ca": "100000801", "name": chat.get("/chat/consumers").json()[0]["name"],
+         "mobile": "+917000000801"}]
+
+
+def test_talk_as_a_consumer_on_whatsapp_and_sms(chat: TestClient) -> None:
+    answer = chat.post("/chat/send", json={"channel": "whatsapp", "address": "+917000000801",
+                                           "text": "mera balance kitna hai"}).json()
+    assert answer["language"] == "hi-Latn"
+    [reply] = answer["replies"]
+    assert "450" in reply["text"] and len(reply["buttons"]) == 3
+    tapped = chat.post("/chat/send", json={"channel": "whatsapp", "address": "+917000000801",
+                                           "button": "menu"}).json()
+    assert tapped["replies"][0]["text"]
+    sms = chat.post("/chat/send", json={"channel": "sms", "address": "+917000000801",
+                                        "text": "app kaise download kare"}).json()
+    [reply] = sms["replies"]
+    assert reply["buttons"] == [] and "1. Android" in reply["text"] and reply["segments"] >= 1
+    bad = chat.post("/chat/send", json={"channel": "fax", "address": "+917000000801"})
+    assert bad.status_code == 422
