@@ -3,8 +3,9 @@
 Seeds N consumers (default 1,000,000, 3 days of history) into a scratch database — or
 uses `--database-url` as it is — starts the real server (`uvicorn --factory
 bot.app:create_app`, `--workers W`) on loopback, and sends R requests for random consumers
-with C in flight from one asyncio client on the same machine (so client and server share
-the 2 cores). Prints p50/p90/p99 and throughput.
+with C in flight on the same machine (client and server share the 2 cores). The client is
+`wrk` (Debian package, light) when installed, else an asyncio httpx client (heavier: it
+eats CPU the server would use). Prints p50/p90/p99 and throughput.
 
     .venv/bin/python -m benchmarks.summary_latency --consumers 1000000 --workers 2
 """
@@ -15,10 +16,13 @@ import argparse
 import asyncio
 import os
 import random
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
@@ -109,6 +113,41 @@ async def load(port: int, cas: list[str], requests: int, concurrency: int) -> di
             "p50_ms": q[49] * 1000, "p90_ms": q[89] * 1000, "p99_ms": q[98] * 1000}
 
 
+WRK_SCRIPT = """
+local cas = {%s}
+math.randomseed(1)
+request = function()
+  local ca = cas[math.random(#cas)]
+  return wrk.format("GET", "/api/v1/consumers/" .. ca .. "/summary", {["X-API-Key"] = "%s"})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%.3f %%.3f %%.3f %%.3f\\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout + e.status, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000))
+end
+"""
+
+
+def load_wrk(port: int, cas: list[str], seconds: int, concurrency: int) -> dict:
+    script = WRK_SCRIPT % (", ".join(f'"{ca}"' for ca in cas), KEY)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as handle:
+        handle.write(script)
+        handle.flush()
+        subprocess.run(["wrk", "-t1", "-c", str(concurrency), "-d", "3s", "-s", handle.name,
+                        f"http://127.0.0.1:{port}"], capture_output=True, check=True)  # warm-up
+        out = subprocess.run(["wrk", "-t1", "-c", str(concurrency), "-d", f"{seconds}s",
+                              "-s", handle.name, f"http://127.0.0.1:{port}"],
+                             capture_output=True, text=True, check=True).stdout
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+    if not match:
+        raise RuntimeError(f"unexpected wrk output: {out}")
+    requests, errors = int(match[1]), int(match[2])
+    return {"requests": requests, "errors": errors, "rps": requests / float(match[3]),
+            "p50_ms": float(match[4]), "p90_ms": float(match[5]), "p99_ms": float(match[6])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--consumers", type=int, default=1_000_000)
@@ -117,6 +156,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=20, help="wrk run length")
+    parser.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
     args = parser.parse_args()
     with ExitStack() as stack:
         url = args.database_url or stack.enter_context(
@@ -129,11 +170,16 @@ def main() -> None:
         server = start_server(url, port, args.workers)
         stack.callback(server.wait, 30)
         stack.callback(server.terminate)
-        result = asyncio.run(load(port, cas, args.requests, args.concurrency))
-    print("| consumers | workers | concurrency | requests | errors | req/s | p50 ms | "
+        use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
+        if use_wrk:
+            result = load_wrk(port, cas, args.seconds, args.concurrency)
+        else:
+            result = asyncio.run(load(port, cas, args.requests, args.concurrency))
+    client = "wrk" if use_wrk else "httpx"
+    print("| consumers | workers | client | concurrency | requests | errors | req/s | p50 ms | "
           "p90 ms | p99 ms |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(f"| {args.consumers:,} | {args.workers} | {args.concurrency} | "
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {args.consumers:,} | {args.workers} | {client} | {args.concurrency} | "
           f"{result['requests']:,} | {result['errors']} | {result['rps']:,.0f} | "
           f"{result['p50_ms']:.1f} | {result['p90_ms']:.1f} | {result['p99_ms']:.1f} |")
 
