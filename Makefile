@@ -8,7 +8,7 @@ PORT   ?= 8000
 # Only for the local demo on 127.0.0.1; set OPERATOR_API_KEYS yourself anywhere else.
 DEMO_API_KEY ?= demo-operator-key
 
-.PHONY: run test lint install seed bench clean rasa
+.PHONY: run test lint install clean rasa i18n
 
 # Create the virtualenv once; reinstall whenever pyproject.toml changes.
 $(BIN)/python:
@@ -47,7 +47,6 @@ rasa: $(STAMP)
 ## make i18n: extract N_("key") marks from bot/ and backend/ to locales/messages.pot, add
 ## new keys (empty, to translate) to the hi, hi_Latn and en .po files without dropping any,
 ## and compile .mo files into var/locales (a check; the app reads the .po files directly)
-.PHONY: i18n
 i18n: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-default-keywords --no-location \
 		--add-comments=i18n: --sort-output --omit-header -o locales/messages.pot bot backend
