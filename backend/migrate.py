@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from backend.db import make_engine
@@ -26,6 +27,19 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def schema_problem(url: str) -> str | None:
+    """Why the database cannot be used by this code (None when it is at the head)."""
+    current, head = current_revision(url), head_revision()
+    if current == head:
+        return None
+    where = "has no tables yet" if current is None else f"is at revision {current}"
+    return f"the database {where}, this code needs {head}: run `sahayak db upgrade`"
 
 
 def current_revision(url: str) -> str | None:

@@ -24,9 +24,15 @@ def _settings() -> Settings:
 
 
 def _backend():  # noqa: ANN202
+    """The backend for a command, refusing (not crashing) on an unmigrated database."""
+    from backend import migrate
     from backend.services import build_backend
 
-    return build_backend(_settings())
+    settings = _settings()
+    problem = migrate.schema_problem(settings.database_url)
+    if problem:
+        raise click.ClickException(problem)
+    return build_backend(settings)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

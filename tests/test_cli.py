@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
 from click.testing import CliRunner, Result
 from sqlalchemy import func, inspect, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +21,7 @@ from bot.cli import main
 from tests.factories import add_reading, make_consumer
 from tests.servers import clear_settings_env
 
-HEAD = ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+HEAD = migrate.head_revision()
 
 SEED_ARGS = ["demo", "seed", "--consumers", "50", "--days", "10", "--seed", "3",
              "--end-date", "2026-04-30"]

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, inspect, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -256,7 +255,7 @@ def _tables_and_diff(url: str) -> tuple[set[str], list]:
         engine.dispose()
 
 
-HEAD = ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+HEAD = migrate.head_revision()
 
 
 def test_migration_0002_up_down_up_matches_models(fresh_url: str):
