@@ -259,3 +259,13 @@ def test_api_keys_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [k.get_secret_value() for k in settings.operator_api_keys] == ["key-one", "key-two"]
     assert [k.get_secret_value() for k in settings.readonly_api_keys] == ["reader"]
     assert "key-one" not in repr(settings)  # secrets stay out of repr and logs
+
+
+def test_unmigrated_database_is_refused_with_advice(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = run(url, "demo", "accounts")
+    assert result.exit_code == 1
+    assert "no tables yet" in result.output and "sahayak db upgrade" in result.output
+    ok(url, "db", "upgrade", "0001")
+    behind = run(url, "metering", "summary", "100000001")
+    assert behind.exit_code == 1 and "revision 0001" in behind.output
