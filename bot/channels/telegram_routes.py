@@ -11,6 +11,7 @@ import logging
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 
+from bot.channels.http import read_body
 from bot.channels.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
@@ -27,14 +28,7 @@ def install_telegram_routes(app: FastAPI, channel: TelegramChannel, limit: int) 
         if not secret or not hmac.compare_digest(given, secret):
             log.info("telegram webhook: bad or missing secret token, refused")
             raise HTTPException(403, "invalid secret token")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise HTTPException(413, "body too large")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise HTTPException(413, "body too large")
+        body = await read_body(request, limit)
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, ValueError):

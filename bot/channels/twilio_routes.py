@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from backend.clock import utcnow
 from backend.errors import DomainError
 from backend.services import Backend
+from bot.channels.http import read_body
 from bot.channels.twilio import STATUS_PATH, BadWebhook, TwilioChannel
 from bot.delivery import handle_status
 from bot.wiring import Assistant
@@ -29,14 +30,7 @@ XML = "application/xml"
 
 async def signed_form(request: Request, channel: TwilioChannel, limit: int) -> dict[str, str]:
     """The form fields of a request Twilio signed, or an HTTPException (413/403/400)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, "body too large")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(413, "body too large")
+    body = await read_body(request, limit)
     form: dict[str, str] = {}
     if request.headers.get("content-type", "").split(";")[0].strip().lower() == FORM:
         try:

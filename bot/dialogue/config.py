@@ -6,26 +6,18 @@ assistant says. Both are data so that an operator changes links or numbers witho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from backend.rules import rupees_to_paise
 
 DEFAULT_ASSISTANT_FILE = Path(__file__).resolve().parent.parent / "data" / "assistant.yml"
 
 
 class ConfigError(ValueError):
     """The assistant file is missing a value or has one that makes no sense."""
-
-
-def _paise(value: object) -> int:
-    if isinstance(value, float):
-        raise ConfigError(f"write money as a quoted decimal, not a float: {value!r}")
-    amount = Decimal(str(value)) * 100
-    if amount != amount.to_integral_value():
-        raise ConfigError(f"money has more than 2 decimals: {value!r}")
-    return int(amount)
 
 
 @dataclass(frozen=True)
@@ -60,7 +52,8 @@ class AssistantConfig:
                 app_ios=str(app["ios"]),
                 recharge_channels=tuple(str(c) for c in recharge["channels"]),
                 recharge_website=str(recharge["website"]),
-                suggested_recharge_paise=_paise(recharge.get("suggested_minimum", "200.00")),
+                suggested_recharge_paise=rupees_to_paise(
+                    recharge.get("suggested_minimum", "200.00")),
                 emergency_hold_seconds=str(emergency.get("hold_button_seconds", "20-30")),
                 emergency_days=int(emergency.get("days", 3)),
                 supply_restore_minutes=int(raw.get("supply_restore_minutes", 15)),
