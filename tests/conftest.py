@@ -4,16 +4,15 @@ PostgreSQL (a fresh throwaway database per run), plus the default rules."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import migrate
-from backend.db import make_engine, make_session_factory
+from backend.db import create_database, drop_database, make_engine, make_session_factory
 from backend.models import Base
 from backend.rules import Rules, load_rules
 from backend.settings import DEFAULT_RULES_FILE
@@ -39,20 +38,14 @@ def postgres_url() -> Iterator[str]:
         if required:
             pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
         pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
-    name = f"sahayak_test_{uuid.uuid4().hex[:10]}"
     try:
-        admin_engine = make_engine(admin, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = create_database(admin, "sahayak_test")
     except Exception as exc:  # noqa: BLE001 - any connection failure
         if required:
             pytest.fail(f"PostgreSQL unreachable at TEST_DATABASE_URL: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
-    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
     yield url
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin_engine.dispose()
+    drop_database(admin, url)
 
 
 @pytest.fixture(scope="session")

@@ -4,18 +4,17 @@ migrations up and down, deterministic demo seeding, metering summary, readings i
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import func, inspect, make_url, select, text
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import migrate
-from backend.db import make_engine
+from backend.db import make_engine, scratch_database
 from backend.models import DailyReading, LedgerEntry, LedgerKind
 from bot.cli import main
 from tests.factories import add_reading, make_consumer
@@ -55,16 +54,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
     admin_url = request.getfixturevalue("postgres_url")  # skips/fails like the others
-    name = f"sahayak_cli_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(admin_url, "sahayak_cli") as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,12 +12,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, inspect, make_url, select, text
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import conversations as conv
 from backend import identity, migrate
-from backend.db import make_engine
+from backend.db import make_engine, scratch_database
 from backend.models import Base, ConversationState, ProcessedMessage
 from tests.factories import T0
 
@@ -231,17 +230,9 @@ def fresh_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
     if engine.dialect.name == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    name = f"sahayak_mig_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(engine.url.render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(engine.url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(engine.url.render_as_string(hide_password=False),
+                          "sahayak_mig") as url:
+        yield url
 
 
 def _tables_and_diff(url: str) -> tuple[set[str], list]:
