@@ -43,14 +43,15 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     install_api(app, backend)
     channels = install_channels(app, settings, backend, assistant)
     app.state.channels = channels
-    if enabled_by_env():  # demo only: it lets anyone talk as any number
+    webchat = enabled_by_env()
+    if webchat:  # demo only: it lets anyone talk as any number
         install_webchat(app, backend, assistant)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def landing() -> str:
         with backend.sessions() as session:
             consumers = session.scalar(select(func.count()).select_from(Consumer))
-        return _landing_html(settings, consumers or 0)
+        return _landing_html(settings, consumers or 0, webchat)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
@@ -62,7 +63,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     return app
 
 
-def _landing_html(settings: Settings, consumers: int) -> str:
+WEBCHAT_ITEM = '<li>Web chat (demo): <a href="/chat">/chat</a>, talk as a demo consumer</li>'
+
+
+def _landing_html(settings: Settings, consumers: int, webchat: bool) -> str:
     db = make_url(settings.database_url).render_as_string(hide_password=True)
     api_state = ("open to operator keys" if settings.operator_api_keys
                  else "closed: set OPERATOR_API_KEYS to use it")
@@ -78,6 +82,7 @@ line-height:1.5}}code{{background:#f3f3f3;padding:0 .3em}}</style></head>
 <li>Metering REST API under <code>/api/v1</code> — {html.escape(api_state)}</li>
 <li>API documentation: <a href="/docs">/docs</a>
  (OpenAPI: <a href="/openapi.json">/openapi.json</a>)</li>
+{WEBCHAT_ITEM if webchat else ""}
 <li>Health: <a href="/healthz">/healthz</a></li>
 </ul>
 <p>Demo consumers to try: <code>sahayak demo accounts</code>.</p>

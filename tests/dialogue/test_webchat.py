@@ -40,11 +40,13 @@ def test_web_chat_is_off_by_default(db_url: str, monkeypatch: pytest.MonkeyPatch
     with TestClient(create_app(make_settings(db_url))) as client:
         assert client.get("/chat").status_code == 404
         assert client.post("/chat/send", json={"address": "+917000000801"}).status_code == 404
+        assert 'href="/chat"' not in client.get("/").text
 
 
 def test_page_and_demo_consumers(chat: TestClient) -> None:
     page = chat.get("/chat")
     assert page.status_code == 200 and "/chat/send" in page.text
+    assert 'href="/chat"' in chat.get("/").text  # the landing page points to it
     assert "http://" not in page.text and "https://" not in page.text  # nothing from a CDN
     assert chat.get("/chat/consumers").json() == [
         {"ca": "100000801", "name": chat.get("/chat/consumers").json()[0]["name"],
