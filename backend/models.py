@@ -433,3 +433,25 @@ class AppAdoption(Base):
     consumer_id: Mapped[int | None] = mapped_column(ForeignKey("consumers.id"), index=True)
     installed: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AlertState(Base):
+    """The last low-balance band alerted per account, so each band is alerted once per
+    crossing. `epoch` counts recharges seen (a recharge resets the bands) and goes into the
+    idempotency keys; `crossed_at` marks the rows a scan just moved, for its fan-out."""
+
+    __tablename__ = "alert_states"
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, default=0)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    recharge_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    crossed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class AlertMark(Base):
+    """High-water marks of the alert scan, e.g. the last meter event already notified."""
+
+    __tablename__ = "alert_marks"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

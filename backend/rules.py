@@ -85,6 +85,36 @@ class DisconnectionRules:
 
 
 @dataclass(frozen=True)
+class AlertRules:
+    """Low-balance bands. Days bands are checked against the recent daily average."""
+
+    days_left: tuple[int, ...] = (3, 1)  # descending: each a more severe band
+    balance_at_or_below_paise: int = 5000
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    urgent_within_hours: int = 24  # a negative alert is urgent if a cut may come this soon
+
+
+def _parse_alerts(raw: dict | None) -> AlertRules:
+    """Defaults when the section is missing, so older rules files still load."""
+    raw = raw or {}
+    default = AlertRules()
+    days = tuple(sorted({int(d) for d in raw.get("days_left", default.days_left)},
+                        reverse=True))
+    if any(d <= 0 for d in days):
+        raise RulesError("alerts.days_left must be positive")
+    quiet = raw.get("quiet_hours") or {}
+    return AlertRules(
+        days_left=days,
+        balance_at_or_below_paise=rupees_to_paise(raw["balance_at_or_below"])
+        if "balance_at_or_below" in raw else default.balance_at_or_below_paise,
+        quiet_start=_hhmm(quiet["start"]) if "start" in quiet else default.quiet_start,
+        quiet_end=_hhmm(quiet["end"]) if "end" in quiet else default.quiet_end,
+        urgent_within_hours=int(raw.get("urgent_within_hours", default.urgent_within_hours)),
+    )
+
+
+@dataclass(frozen=True)
 class Rules:
     tariffs: dict[str, Tariff]
     charges: ChargeRules
@@ -92,6 +122,7 @@ class Rules:
     recharge_max_paise: int
     disconnection: DisconnectionRules
     average_days: int
+    alerts: AlertRules = AlertRules()
 
     def tariff(self, code: str) -> Tariff:
         try:
@@ -153,6 +184,7 @@ def parse_rules(raw: dict) -> Rules:
                 ),
             ),
             average_days=int(raw.get("estimate", {}).get("average_days", 7)),
+            alerts=_parse_alerts(raw.get("alerts")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RulesError):
