@@ -30,6 +30,7 @@ from backend.senders import (
 )
 from bot.channels.twilio import OPTED_OUT, OUTSIDE_WINDOW, OutsideWindow, RecipientOptedOut
 from bot.dialogue.types import Capabilities, Reply
+from bot.formatting import from_outbox
 from bot.i18n import Renderer
 from bot.settings import AppSettings, TemplateMap
 
@@ -79,7 +80,8 @@ class TwilioDelivery:
     def _template_or_sms(self, message: OutgoingMessage) -> SendResult:
         spec = self.templates.get(message.message_key)
         if spec.content_sid and self.whatsapp is not None:
-            variables = {str(i): self.renderer.value(message.params.get(name), message.language)
+            params = from_outbox(message.params)
+            variables = {str(i): self.renderer.value(params.get(name), message.language)
                          for i, name in enumerate(spec.variables, 1)}
             try:
                 return self.whatsapp.send_template(message.address, spec.content_sid, variables)
@@ -102,7 +104,7 @@ class TwilioDelivery:
 
     # --- helpers -------------------------------------------------------------------------
     def _text(self, message: OutgoingMessage, channel: TextChannel) -> str:
-        params = {k: v for k, v in message.params.items() if not k.startswith("_")}
+        params = from_outbox(message.params)
         return self.renderer.render(Reply(message.message_key, params), message.language,
                                     channel.capabilities, now=self.clock()).text
 

@@ -5,9 +5,11 @@ locale) so one process can answer a Hindi and an English consumer in the same se
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
@@ -39,6 +41,26 @@ class Units:
     """Energy in integer watt-hours; rendered in units (kWh), the word on the bill."""
 
     wh: int
+
+
+def from_outbox(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Outbox params (JSON, often built in SQL by set-based scans) as render params: a
+    `<name>_paise` int becomes `<name>` as Money, a `<name>_at` ISO string a datetime;
+    `_`-prefixed keys are delivery hints and are dropped."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if key.startswith("_"):
+            continue
+        if key.endswith("_paise") and isinstance(value, int) and not isinstance(value, bool):
+            out[key.removesuffix("_paise")] = Money(value)
+        elif key.endswith("_at") and isinstance(value, str):
+            try:
+                out[key] = datetime.fromisoformat(value)
+            except ValueError:
+                out[key] = value
+        else:
+            out[key] = value
+    return out
 
 
 def group_indian(whole: int) -> str:

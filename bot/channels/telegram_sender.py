@@ -26,6 +26,7 @@ from backend.senders import (
 from bot.channels.telegram import CAPABILITIES
 from bot.channels.twilio import split_text
 from bot.dialogue.types import Reply
+from bot.formatting import from_outbox
 from bot.i18n import Renderer
 from bot.settings import AppSettings
 
@@ -54,7 +55,7 @@ class TelegramSender:
         return cls(bot, renderer, sessions)
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        params = {k: v for k, v in message.params.items() if not k.startswith("_")}
+        params = from_outbox(message.params)
         text = self.renderer.render(Reply(message.message_key, params), message.language,
                                     CAPABILITIES, now=self.clock()).text
         future = asyncio.run_coroutine_threadsafe(self._send(message.address, text), self._loop)
