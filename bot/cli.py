@@ -461,3 +461,29 @@ def _add_staff_commands() -> None:
 
 
 _add_staff_commands()
+
+
+# --- alerts ---------------------------------------------------------------------------------
+@main.group()
+def alerts() -> None:
+    """Low-balance, recharge and reconnection alerts."""
+
+
+@alerts.command("scan")
+@click.option("--dry-run", is_flag=True, help="Count what would be queued; write nothing.")
+def alerts_scan(dry_run: bool) -> None:
+    """Queue the alerts due now into the outbox (a second run straight after queues none)."""
+    from backend.alerts import scan
+
+    backend = _backend()
+    with backend.engine.begin() as conn:
+        result = scan(conn, backend.rules, utcnow(), dry_run=dry_run)
+        if dry_run:
+            conn.rollback()
+    verb = "would queue" if dry_run else "queued"
+    if not result.queued:
+        click.echo(f"{verb} no alerts")
+    for name, count in sorted(result.queued.items()):
+        click.echo(f"{verb} {count:>8} {name}")
+    if result.queued:
+        click.echo(f"{verb} {result.total:>8} in all")

@@ -1,0 +1,371 @@
+"""Low-balance alerts: a set-based scan over every account.
+
+Bands, from least to most severe: estimated days left at or below each configured number
+(days left = balance / average of the recent daily charges, compared without division as
+balance × charges ≤ days × Σ|charge|), balance at or below ₹X, zero, negative. An account
+is alerted when its band is more severe than the one recorded in `alert_states`; a recharge
+(a new `accounts.last_recharge_at`) resets the recorded band, so the next crossing alerts
+again. Recharge-credited and reconnected notices come from meter events past a high-water
+mark.
+
+Each scan is a handful of statements whatever the number of accounts: one upsert of the
+changed band states (marking them with the scan's time), then one INSERT…SELECT into the
+outbox per band, per recipient channel. Only negative-band alerts need Python, once per
+distinct `negative_since` (accounts turned negative by one charge run share it), to find
+the next time a cut is allowed.
+
+Recipients: every verified link (its `verified_phone` equal to the registered mobile) whose
+contact has not opted out, on WhatsApp, SMS or Telegram. A WhatsApp contact takes the place
+of an SMS contact with the same number (delivery falls back from WhatsApp to SMS itself).
+Idempotency keys (consumer, epoch, band, contact; or event, contact) make a repeated scan,
+even one racing another, queue nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Select
+
+from backend.clock import IST
+from backend.disconnection import earliest_cut
+from backend.models import (
+    Account,
+    AlertMark,
+    AlertState,
+    Consumer,
+    Contact,
+    ContactLink,
+    EventKind,
+    LedgerEntry,
+    LedgerKind,
+    MeterEvent,
+    OutboxMessage,
+    OutboxStatus,
+)
+from backend.rules import AlertRules, Rules
+
+log = logging.getLogger(__name__)
+
+accounts = Account.__table__
+states = AlertState.__table__
+marks = AlertMark.__table__
+ledger = LedgerEntry.__table__
+consumers = Consumer.__table__
+contacts = Contact.__table__
+links = ContactLink.__table__
+events = MeterEvent.__table__
+outbox = OutboxMessage.__table__
+
+EVENTS_MARK = "meter_events"
+NONE, AMOUNT, ZERO, NEGATIVE = 0, 100, 101, 102  # days bands are 1..len(days_left)
+EVENT_KEYS = {EventKind.RECHARGE_CREDITED.value: "alert.recharge_credited",
+              EventKind.RECONNECTED.value: "alert.reconnected"}
+CHANNELS = ("whatsapp", "sms", "telegram")
+
+
+def band_name(band: int) -> str:
+    return {AMOUNT: "amount", ZERO: "zero", NEGATIVE: "negative"}.get(band, f"days_{band}")
+
+
+@dataclass
+class ScanResult:
+    """Alerts queued (or, on a dry run, that would be queued) per band name."""
+
+    queued: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.queued.values())
+
+    def add(self, name: str, n: int) -> None:
+        if n:
+            self.queued[name] = self.queued.get(name, 0) + n
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def _in_quiet(rules: AlertRules, local: time) -> bool:
+    s, e = rules.quiet_start, rules.quiet_end
+    return (s <= local < e) if s < e else (local >= s or local < e)
+
+
+def quiet_until(rules: AlertRules, now: datetime) -> datetime:
+    """`now`, or the end of quiet hours if `now` falls inside them."""
+    local = now.astimezone(IST)
+    if not _in_quiet(rules, local.timetz().replace(tzinfo=None)):
+        return now
+    end = datetime.combine(local.date(), rules.quiet_end, IST)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(now.tzinfo)
+
+
+# ----------------------------------------------------------------------------- bands
+
+
+def _json(conn: Connection, **values: ColumnElement) -> ColumnElement:
+    """A JSON object built in SQL (json_build_object / json_object)."""
+    args: list[ColumnElement] = []
+    for name, value in values.items():
+        args += [cast(literal(name, String), String), value]
+    fn = func.json_build_object if conn.dialect.name == "postgresql" else func.json_object
+    return fn(*args, type_=JSON)
+
+
+def _text(value: str | None) -> ColumnElement:
+    # Typed, or PostgreSQL cannot infer a bare parameter's type inside json_build_object.
+    return cast(literal(value, String), String)
+
+
+def _key(*parts: ColumnElement | str) -> ColumnElement:
+    out: ColumnElement = literal("", String)
+    for i, part in enumerate(parts):
+        piece = literal(part, String) if isinstance(part, str) else cast(part, String)
+        out = out + (literal(":", String) + piece if i else piece)
+    return out
+
+
+def _candidates(conn: Connection, rules: Rules, now: datetime) -> Select:
+    """Accounts whose band rose above the recorded one, or whose recorded band a recharge
+    reset: (consumer_id, band, epoch, recharge_seen, crossed_at) as they should be stored.
+
+    Days left use the charges of the last `estimate.average_days` charge days in the
+    ledger (one grouped pass over the partial charge-by-day index), not per-account days."""
+    alerts = rules.alerts
+    latest = conn.execute(select(func.max(accounts.c.last_charged_day))).scalar_one()
+    bal = accounts.c.balance_paise
+    if latest is not None and alerts.days_left:
+        recent = (
+            select(ledger.c.consumer_id, func.count().label("n"),
+                   func.sum(-ledger.c.amount_paise).label("spent"))
+            .where(ledger.c.kind == LedgerKind.CHARGE.value,
+                   ledger.c.day > latest - timedelta(days=rules.average_days))
+            .group_by(ledger.c.consumer_id)
+            .subquery("recent")
+        )
+        source = accounts.outerjoin(recent, recent.c.consumer_id == accounts.c.consumer_id)
+        n, spent = func.coalesce(recent.c.n, 0), func.coalesce(recent.c.spent, 0)
+    else:
+        source, n, spent = accounts, literal(0), literal(0)
+    whens: list[tuple[ColumnElement, ColumnElement]] = [
+        (bal < 0, literal(NEGATIVE)), (bal == 0, literal(ZERO)),
+        (bal <= alerts.balance_at_or_below_paise, literal(AMOUNT)),
+    ]
+    # Fewest days first: band numbers grow with severity (days_left is descending).
+    for i in range(len(alerts.days_left), 0, -1):
+        whens.append((and_(n > 0, spent > 0, bal * n <= spent * alerts.days_left[i - 1]),
+                      literal(i)))
+    current = case(*whens, else_=literal(NONE))
+    same_period = states.c.recharge_seen.is_not_distinct_from(accounts.c.last_recharge_at)
+    recorded = case((and_(states.c.consumer_id.is_not(None), same_period), states.c.band),
+                    else_=literal(0))
+    reset = and_(states.c.consumer_id.is_not(None), ~same_period)
+    source = source.outerjoin(states, states.c.consumer_id == accounts.c.consumer_id)
+    inner = select(
+        accounts.c.consumer_id, current.label("current"), recorded.label("recorded"),
+        case((reset, states.c.epoch + 1), else_=func.coalesce(states.c.epoch, 0)).label("epoch"),
+        accounts.c.last_recharge_at.label("recharge_seen"),
+        states.c.crossed_at.label("old_crossed_at"),
+        reset.label("reset"),
+    ).select_from(source).subquery("bands")
+    rising = inner.c.current > inner.c.recorded
+    return select(
+        inner.c.consumer_id,
+        case((rising, inner.c.current), else_=inner.c.recorded).label("band"),
+        inner.c.epoch, inner.c.recharge_seen,
+        case((rising, literal(now, AlertState.crossed_at.type)),
+             else_=inner.c.old_crossed_at).label("crossed_at"),
+    ).where(or_(rising, inner.c.reset))
+
+
+def _upsert_states(conn: Connection, candidates: Select) -> None:
+    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert_(states).from_select(
+        ["consumer_id", "band", "epoch", "recharge_seen", "crossed_at"], candidates)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=[states.c.consumer_id],
+        set_={name: stmt.excluded[name]
+              for name in ("band", "epoch", "recharge_seen", "crossed_at")}))
+
+
+# ----------------------------------------------------------------------------- fan-out
+
+
+def _recipients(consumer_id: ColumnElement) -> tuple[list, ColumnElement]:
+    """(joins, condition) for the verified, not opted-out contacts of `consumer_id`; an SMS
+    contact is left out when a WhatsApp contact with the same number gets the message."""
+    wa = contacts.alias("wa")
+    wa_link = links.alias("wa_link")
+    whatsapp_twin = exists().where(
+        wa_link.c.consumer_id == consumer_id, wa_link.c.contact_id == wa.c.id,
+        wa_link.c.verified_phone == consumers.c.mobile_e164,
+        wa.c.channel == "whatsapp", wa.c.address == contacts.c.address,
+        wa.c.opted_out.is_(False))
+    condition = and_(
+        links.c.consumer_id == consumer_id, links.c.contact_id == contacts.c.id,
+        consumers.c.id == consumer_id, links.c.verified_phone == consumers.c.mobile_e164,
+        contacts.c.opted_out.is_(False), contacts.c.channel.in_(CHANNELS),
+        or_(contacts.c.channel != "sms", ~whatsapp_twin),
+    )
+    return [links, contacts, consumers], condition
+
+
+_OUTBOX_COLUMNS = ["idempotency_key", "channel", "address", "message_key", "params",
+                   "language", "status", "attempts", "next_attempt_at", "created_at"]
+
+
+def _outbox_select(key: ColumnElement, message_key: ColumnElement | str, params: ColumnElement,
+                   not_before: datetime, now: datetime) -> list[ColumnElement]:
+    mk = literal(message_key, String) if isinstance(message_key, str) else message_key
+    return [key.label("idempotency_key"), contacts.c.channel, contacts.c.address,
+            mk.label("message_key"), params.label("params"),
+            func.coalesce(contacts.c.language, consumers.c.language, "hi").label("language"),
+            literal(OutboxStatus.PENDING.value, String).label("status"),
+            literal(0).label("attempts"),
+            literal(not_before, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
+            literal(now, OutboxMessage.created_at.type).label("created_at")]
+
+
+def _insert_outbox(conn: Connection, query: Select) -> int:
+    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = (insert_(outbox).from_select(_OUTBOX_COLUMNS, query)
+            .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
+            .returning(outbox.c.id))
+    return len(conn.execute(stmt).fetchall())
+
+
+def _band_fanout(conn: Connection, rules: Rules, band: int, now: datetime,
+                 quiet_end: datetime) -> int:
+    crossed = and_(states.c.crossed_at == literal(now, AlertState.crossed_at.type),
+                   states.c.band == band, accounts.c.consumer_id == states.c.consumer_id)
+    joins, recipients = _recipients(states.c.consumer_id)
+    key = _key("alert", states.c.consumer_id, states.c.epoch, str(band), contacts.c.id)
+    bal = cast(accounts.c.balance_paise, BigInteger)
+    if band != NEGATIVE:
+        if band == AMOUNT:
+            message_key, params = "alert.low_balance_amount", _json(conn, balance_paise=bal)
+        elif band == ZERO:
+            message_key, params = "alert.zero_balance", _json(conn, balance_paise=bal)
+        else:
+            message_key = "alert.low_balance_days"
+            params = _json(conn, days=cast(literal(rules.alerts.days_left[band - 1]), BigInteger),
+                           balance_paise=bal)
+        query = (select(*_outbox_select(key, message_key, params, quiet_end, now))
+                 .select_from(states).join(accounts, true()))
+        for table in joins:
+            query = query.join(table, true())
+        return _insert_outbox(conn, query.where(crossed, recipients))
+    # Negative: one statement per distinct negative_since, whose cut time Python finds.
+    queued = 0
+    groups = conn.execute(select(accounts.c.negative_since).distinct()
+                          .select_from(states.join(accounts, true())).where(crossed)).scalars()
+    for since in list(groups):
+        cut = earliest_cut(rules.disconnection, since or now, now)
+        urgent = cut is not None and cut - now <= timedelta(hours=rules.alerts.urgent_within_hours)
+        params = _json(conn, balance_paise=bal,
+                       cut_at=_text(cut.isoformat() if cut else None))
+        query = (select(*_outbox_select(key, "alert.negative_balance", params,
+                                        now if urgent else quiet_end, now))
+                 .select_from(states).join(accounts, true()))
+        for table in joins:
+            query = query.join(table, true())
+        since_is = (accounts.c.negative_since.is_(None) if since is None else
+                    accounts.c.negative_since == literal(since, Account.negative_since.type))
+        queued += _insert_outbox(conn, query.where(crossed, recipients, since_is))
+    return queued
+
+
+def _event_fanout(conn: Connection, start: int, end: int, now: datetime) -> dict[str, int]:
+    """Recharge and reconnection notices for events (start, end]: sent at once, they
+    answer something the consumer just did or waited for."""
+    joins, recipients = _recipients(events.c.consumer_id)
+    counts: dict[str, int] = {}
+    for kind, message_key in EVENT_KEYS.items():
+        params = _json(conn, amount_paise=cast(events.c.amount_paise, BigInteger),
+                       balance_paise=cast(events.c.balance_paise, BigInteger))
+        query = select(*_outbox_select(_key("event", events.c.id, contacts.c.id),
+                                       message_key, params, now, now)).select_from(events)
+        for table in joins:
+            query = query.join(table, true())
+        counts[kind] = _insert_outbox(conn, query.where(
+            events.c.id > start, events.c.id <= end, events.c.kind == kind, recipients))
+    return counts
+
+
+def _mark(conn: Connection) -> int:
+    value = conn.execute(select(marks.c.value).where(marks.c.name == EVENTS_MARK)).scalar()
+    return int(value or 0)
+
+
+def _set_mark(conn: Connection, value: int) -> None:
+    if conn.execute(update(marks).where(marks.c.name == EVENTS_MARK)
+                    .values(value=value)).rowcount == 0:
+        conn.execute(insert(marks).values(name=EVENTS_MARK, value=value))
+
+
+# ----------------------------------------------------------------------------- scan
+
+
+def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False) -> ScanResult:
+    """Queue the alerts due now, in the caller's transaction; idempotent (a second scan
+    straight after queues none). A dry run counts what it would queue and writes nothing."""
+    result = ScanResult(dry_run=dry_run)
+    candidates = _candidates(conn, rules, now)
+    start = _mark(conn)
+    end = conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one()
+    if dry_run:
+        cand = candidates.subquery("cand")
+        joins, recipients = _recipients(cand.c.consumer_id)
+        query = select(cand.c.band, func.count()).select_from(cand)
+        for table in joins:
+            query = query.join(table, true())
+        rows = conn.execute(query.where(cand.c.crossed_at == literal(
+            now, AlertState.crossed_at.type), recipients).group_by(cand.c.band))
+        for band, count in rows:
+            result.add(band_name(band), count)
+        joins, recipients = _recipients(events.c.consumer_id)
+        query = select(events.c.kind, func.count()).select_from(events)
+        for table in joins:
+            query = query.join(table, true())
+        rows = conn.execute(query.where(events.c.id > start, events.c.id <= end,
+                                        events.c.kind.in_(EVENT_KEYS), recipients)
+                            .group_by(events.c.kind))
+        for kind, count in rows:
+            result.add(str(kind.value if hasattr(kind, "value") else kind), count)
+        return result
+    _upsert_states(conn, candidates)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE alert_states")
+    quiet_end = quiet_until(rules.alerts, now)
+    bands = [*range(1, len(rules.alerts.days_left) + 1), AMOUNT, ZERO, NEGATIVE]
+    for band in bands:
+        result.add(band_name(band), _band_fanout(conn, rules, band, now, quiet_end))
+    for kind, count in _event_fanout(conn, start, end, now).items():
+        result.add(kind, count)
+    _set_mark(conn, end)
+    log.info("alert scan queued %s", result.queued or "nothing")
+    return result
