@@ -40,6 +40,7 @@ from backend.models import (
 )
 from backend.outbox import enqueue
 from backend.registry import normalise_mobile
+from backend.senders import mask_address
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -305,13 +306,6 @@ def unlink(session: Session, contact: Contact, consumer_id: int) -> bool:
 # ---------------------------------------------------------------------------- OTP
 
 
-def mask_mobile(e164: str) -> str:
-    """"+919876543210" -> "+91******3210": enough to recognise, not to reuse."""
-    if len(e164) <= 7:
-        return "*" * len(e164)
-    return e164[:3] + "*" * (len(e164) - 7) + e164[-4:]
-
-
 def normalise_ca(raw: str) -> str | None:
     """CA number as digits, or None if it cannot be one (spaces, dashes, dots allowed)."""
     digits = _CA_SEPARATORS.sub("", raw or "")
@@ -396,7 +390,7 @@ def request_otp(session: Session, contact: Contact, ca_number: str, now: datetim
             params={"code": code, "minutes": minutes}, language=consumer.language or "hi",
             idempotency_key=f"otp:{challenge.id}", now=now)
     log.info("otp %s sent for contact %s consumer %s", challenge.id, contact.id, consumer.id)
-    return OtpRequest("sent", masked_mobile=mask_mobile(consumer.mobile_e164),
+    return OtpRequest("sent", masked_mobile=mask_address(consumer.mobile_e164),
                       expires_at=challenge.expires_at)
 
 

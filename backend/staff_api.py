@@ -10,10 +10,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from backend import complaints, handoff, identity
+from backend import complaints, handoff
 from backend.clock import utcnow
 from backend.errors import NotFound
 from backend.models import Complaint, ComplaintStatus, Contact
+from backend.senders import mask_address
 from backend.services import Backend
 
 TICKET = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{4,16}$")]
@@ -73,7 +74,7 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
     def list_handoffs() -> list[dict]:
         with sessions() as s:
             return [{"contact_id": c.id, "channel": c.channel.value,
-                     "address": identity.mask_mobile(c.address), "reason": c.handoff_reason,
+                     "address": mask_address(c.address), "reason": c.handoff_reason,
                      "since": c.handoff_at.isoformat() if c.handoff_at else None,
                      "language": c.language} for c in handoff.pending(s)]
 

@@ -138,12 +138,12 @@ def handoff() -> None:
 @handoff.command("list")
 def handoff_list() -> None:
     from backend import handoff as service
-    from backend.identity import mask_mobile
+    from backend.senders import mask_address
 
     with _backend().sessions() as s:
         for c in service.pending(s):
             since = (c.handoff_at or datetime.min.replace(tzinfo=UTC)).isoformat()
-            click.echo(f"{c.id}\t{c.channel.value}\t{mask_mobile(c.address)}\t"
+            click.echo(f"{c.id}\t{c.channel.value}\t{mask_address(c.address)}\t"
                        f"{c.handoff_reason}\t{since}")
 
 

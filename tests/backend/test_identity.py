@@ -14,6 +14,7 @@ from backend import identity
 from backend.errors import InvalidInput
 from backend.identity import NotLinked, OtpPolicy
 from backend.models import Contact, ContactLink, OtpChallenge, OutboxMessage
+from backend.senders import mask_address
 from tests.factories import T0, make_consumer
 
 PHONE = "+919876543210"
@@ -328,7 +329,7 @@ def test_settings_drive_the_policy():
 
 
 def test_mask_and_ca_helpers():
-    assert identity.mask_mobile(PHONE) == "+91******3210"
+    assert mask_address(PHONE) == "+91******3210"
     assert identity.normalise_ca("1234 5678 90") == "1234567890"
     assert identity.normalise_ca("12-34") is None
 
