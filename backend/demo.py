@@ -115,11 +115,10 @@ def seed(conn: Connection, rules: Rules, *, consumers: int, days: int, seed: int
     first_day = end_day - timedelta(days=days - 1)
     created = _local_noon(first_day) - timedelta(days=1)
     counters = {"readings": 0, "recharges": 0}
-    per_discom: dict[str, int] = {}
 
     for offset in range(0, consumers, batch):
         rows = _generate(rng, rules, start_id + offset, min(batch, consumers - offset),
-                         subdivisions, circle_of, per_discom, first_day, days, created,
+                         subdivisions, circle_of, first_day, days, created,
                          counters)
         for table, columns, values in rows:
             bulk.bulk_insert(conn, table, columns, values)
@@ -147,14 +146,13 @@ def _name(rng: random.Random) -> str:
 
 def _generate(rng: random.Random, rules: Rules, first_id: int, count: int,
               subdivisions: list[int], circle_of: dict[int, tuple[int, str]],
-              per_discom: dict[str, int], first_day: date, days: int, created: datetime,
+              first_day: date, days: int, created: datetime,
               counters: dict[str, int]) -> list[tuple]:
     consumers, meters, accounts, readings, ledger = [], [], [], [], []
     weights = [w for _, w in CATEGORIES]
     for cid in range(first_id, first_id + count):
         sub = rng.choice(subdivisions)
         circle, discom = circle_of[sub]
-        per_discom[discom] = per_discom.get(discom, 0) + 1
         category = rng.choices([c for c, _ in CATEGORIES], weights)[0]
         load_w = rng.choice([1000, 1000, 2000, 2000, 3000, 5000])
         name = _name(rng)
