@@ -12,17 +12,21 @@ transaction that handles one inbound message is:
 3. `save_state` / `clear_state` / `bump_failures` / `reset_failures`, then commit.
 
 State is read and written with Core statements, not ORM objects, so a snapshot is always
-what the database holds (no stale identity-map copies after an upsert).
+what the database holds (no stale identity-map copies after an upsert). The upserts are
+written as SQL text: SQLAlchemy's dialect `insert()` constructs (ON CONFLICT) cannot be
+cached and were recompiled on every message, while this text is compiled once; the
+syntax is the same on PostgreSQL and SQLite (3.35+).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, TextClause, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +34,7 @@ from backend.models import Contact, ConversationState, ProcessedMessage
 
 MAX_MESSAGE_ID = 128
 MAX_NAME = 32  # flow and step names
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,14 @@ def dialect_insert(session: Session):  # noqa: ANN201 - dialect-specific Insert 
     raise NotImplementedError(f"not implemented for {name}")
 
 
+def typed_sql(table: Table, sql: str, *, returning: tuple[str, ...] = ()) -> TextClause:
+    """Cacheable SQL text for `table` whose `:name` parameters and RETURNING columns take
+    the types of the table's columns of the same name (UtcDateTime, JSON, enums)."""
+    names = sorted(set(_PARAM.findall(sql)) & set(table.c.keys()))
+    stmt = text(sql).bindparams(*(bindparam(n, type_=table.c[n].type) for n in names))
+    return stmt.columns(*(table.c[n] for n in returning)) if returning else stmt
+
+
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: pass an aware (UTC) datetime")
@@ -66,6 +79,12 @@ def _aware(moment: datetime) -> datetime:
 
 
 # ---------------------------------------------------------------------------- dedupe
+
+_CLAIM = typed_sql(ProcessedMessage.__table__, """
+    INSERT INTO processed_messages (channel, message_id, contact_id, processed_at)
+    VALUES (:channel, :message_id, :contact_id, :processed_at)
+    ON CONFLICT (channel, message_id) DO NOTHING
+    RETURNING message_id""")
 
 
 def claim_message(session: Session, channel: str, message_id: str | int,
@@ -81,13 +100,9 @@ def claim_message(session: Session, channel: str, message_id: str | int,
         raise ValueError("channel must be 1-16 characters")
     if not message_id or len(message_id) > MAX_MESSAGE_ID:
         raise ValueError(f"message_id must be 1-{MAX_MESSAGE_ID} characters")
-    insert = dialect_insert(session)
-    stmt = (insert(ProcessedMessage)
-            .values(channel=channel, message_id=message_id, contact_id=contact_id,
-                    processed_at=_aware(now))
-            .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-            .returning(ProcessedMessage.message_id))
-    return session.execute(stmt).first() is not None
+    params = {"channel": channel, "message_id": message_id, "contact_id": contact_id,
+              "processed_at": _aware(now)}
+    return session.execute(_CLAIM, params).first() is not None
 
 
 def purge_processed(session: Session, older_than: datetime) -> int:
@@ -104,6 +119,27 @@ def purge_processed(session: Session, older_than: datetime) -> int:
 _COLUMNS = (ConversationState.flow, ConversationState.step, ConversationState.data,
             ConversationState.failures, ConversationState.expires_at,
             ConversationState.updated_at)
+
+
+_STATE_TABLE = ConversationState.__table__
+_SAVE = typed_sql(_STATE_TABLE, """
+    INSERT INTO conversation_states
+        (contact_id, flow, step, data, failures, expires_at, updated_at)
+    VALUES (:contact_id, :flow, :step, :data, :failures, :expires_at, :updated_at)
+    ON CONFLICT (contact_id) DO UPDATE SET
+        flow = excluded.flow, step = excluded.step, data = excluded.data,
+        failures = excluded.failures, expires_at = excluded.expires_at,
+        updated_at = excluded.updated_at
+    RETURNING flow, step, data, failures, expires_at, updated_at""",
+    returning=("flow", "step", "data", "failures", "expires_at", "updated_at"))
+_BUMP = typed_sql(_STATE_TABLE, """
+    INSERT INTO conversation_states
+        (contact_id, flow, step, data, failures, expires_at, updated_at)
+    VALUES (:contact_id, NULL, NULL, :data, 1, :expires_at, :updated_at)
+    ON CONFLICT (contact_id) DO UPDATE SET
+        failures = conversation_states.failures + 1,
+        expires_at = excluded.expires_at, updated_at = excluded.updated_at
+    RETURNING failures""", returning=("failures",))
 
 
 def _snapshot(row: Any) -> ConversationSnapshot:  # noqa: ANN401 - a Row of _COLUMNS
@@ -165,13 +201,9 @@ def save_state(session: Session, contact_id: int, *, flow: str | None, step: str
         raise ValueError("failures must be >= 0")
     if ttl <= timedelta(0):
         raise ValueError("ttl must be positive")
-    values = {"flow": flow, "step": step, "data": dict(data or {}), "failures": failures,
-              "expires_at": now + ttl, "updated_at": now}
-    insert = dialect_insert(session)
-    stmt = (insert(ConversationState).values(contact_id=contact_id, **values)
-            .on_conflict_do_update(index_elements=["contact_id"], set_=values)
-            .returning(*_COLUMNS))
-    return _snapshot(session.execute(stmt).one())
+    params = {"contact_id": contact_id, "flow": flow, "step": step, "data": dict(data or {}),
+              "failures": failures, "expires_at": now + ttl, "updated_at": now}
+    return _snapshot(session.execute(_SAVE, params).one())
 
 
 def clear_state(session: Session, contact_id: int) -> None:
@@ -191,16 +223,8 @@ def bump_failures(session: Session, contact_id: int, now: datetime,
                     .where(ConversationState.contact_id == contact_id,
                            ConversationState.expires_at <= now)
                     .execution_options(synchronize_session=False))
-    insert = dialect_insert(session)
-    stmt = (insert(ConversationState)
-            .values(contact_id=contact_id, flow=None, step=None, data={}, failures=1,
-                    expires_at=now + ttl, updated_at=now)
-            .on_conflict_do_update(
-                index_elements=["contact_id"],
-                set_={"failures": ConversationState.failures + 1,
-                      "expires_at": now + ttl, "updated_at": now})
-            .returning(ConversationState.failures))
-    return int(session.execute(stmt).scalar_one())
+    params = {"contact_id": contact_id, "data": {}, "expires_at": now + ttl, "updated_at": now}
+    return int(session.execute(_BUMP, params).scalar_one())
 
 
 def reset_failures(session: Session, contact_id: int, now: datetime | None = None) -> None:

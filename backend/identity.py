@@ -8,9 +8,9 @@ number (`link_shared_phone`), or it entered a one-time code sent by SMS to that 
 that is still the consumer's registered mobile, so a changed number revokes old links.
 
 All functions work in the caller's transaction and never commit. Phone numbers and codes
-are never logged above DEBUG. Per inbound message, after `conversations.claim_message`:
-`get_or_create_contact`, `touch_inbound`, `auto_link_by_phone` (cheap when nothing
-changed), then `active_consumer` / `linked_consumers` decide what may be shown.
+are never logged above DEBUG. Per inbound message: `inbound_contact` (find or create,
+lock, note the message), then `conversations.claim_message`, `auto_link_by_phone` after a
+pause, then `active_consumer` / `linked_consumers` decide what may be shown.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.conversations import dialect_insert, lock_contact
@@ -146,19 +146,70 @@ def get_or_create_contact(session: Session, channel: str, address: str,
     """
     kind = ContactChannel(channel)
     address = normalise_address(kind, address)
-    query = select(Contact).where(Contact.channel == kind, Contact.address == address)
+    query = _contact_query(kind, address)
     contact = session.scalars(query).one_or_none()
     if contact is not None:
         return contact
+    return _create_contact(session, kind, address, now) or session.scalars(query).one()
+
+
+def inbound_contact(session: Session, channel: str, address: str,
+                    now: datetime) -> tuple[Contact, datetime | None]:
+    """The contact an inbound message comes from (created on first contact), locked until
+    the transaction ends, with its `last_inbound_at` moved to `now`; also returns the
+    previous `last_inbound_at` (None for a new contact).
+
+    On PostgreSQL this is one UPDATE ... FROM ... RETURNING: the row lock, the read and
+    the write in a single round trip, the hottest statement of a webhook. The previous
+    value comes from the statement's snapshot, so under a concurrent message of the same
+    contact it may be a moment old; callers use it only to decide whether to re-check
+    phone links, which is harmless to do once more. SQLite cannot return columns of a
+    joined table, so there it is a read and an ORM update (one writer at a time anyway).
+    """
+    kind = ContactChannel(channel)
+    address = normalise_address(kind, address)
+    for _ in range(2):  # a concurrent first message may create the row between the two
+        if session.get_bind().dialect.name == "postgresql":
+            row = session.execute(_touch_statement(kind, address, now),
+                                  execution_options={"synchronize_session": False}).first()
+            if row is not None:
+                return row[0], row[1]
+        else:
+            contact = session.scalars(_contact_query(kind, address)).one_or_none()
+            if contact is not None:
+                previous = contact.last_inbound_at
+                touch_inbound(session, contact, now)
+                return contact, previous
+        created = _create_contact(session, kind, address, now, last_inbound_at=now)
+        if created is not None:
+            return created, None
+    raise RuntimeError("contact vanished while being created")  # deleted concurrently
+
+
+def _contact_query(kind: ContactChannel, address: str):  # noqa: ANN202 - a Select
+    return select(Contact).where(Contact.channel == kind, Contact.address == address)
+
+
+def _touch_statement(kind: ContactChannel, address: str, now: datetime):  # noqa: ANN202
+    old = (select(Contact.id, Contact.last_inbound_at.label("previous"))
+           .where(Contact.channel == kind, Contact.address == address).subquery("old"))
+    newer = case((Contact.last_inbound_at.is_(None) | (Contact.last_inbound_at < now), now),
+                 else_=Contact.last_inbound_at)
+    return (update(Contact).where(Contact.id == old.c.id).values(last_inbound_at=newer)
+            .returning(Contact, old.c.previous))
+
+
+def _create_contact(session: Session, kind: ContactChannel, address: str, now: datetime,
+                    last_inbound_at: datetime | None = None) -> Contact | None:
+    """INSERT ... ON CONFLICT DO NOTHING: None if another transaction created it first."""
     insert = dialect_insert(session)
     stmt = (insert(Contact)
-            .values(channel=kind, address=address, opted_out=False, created_at=now)
+            .values(channel=kind, address=address, opted_out=False, created_at=now,
+                    last_inbound_at=last_inbound_at)
             .on_conflict_do_nothing(index_elements=["channel", "address"])
             .returning(Contact))
     contact = session.scalars(stmt).one_or_none()
-    if contact is None:  # another transaction created it first
-        contact = session.scalars(query).one()
-    else:
+    if contact is not None:
         log.info("new %s contact %s", kind.value, contact.id)
     return contact
 

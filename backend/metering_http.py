@@ -110,6 +110,10 @@ class HttpMeteringService:
             Recharge(r["reference"], r["amount_paise"], _dt(r["at"]), r.get("source"))
             for r in raw])  # type: ignore[union-attr]
 
+    def within(self, session: object) -> HttpMeteringService:
+        """Remote: our database session has nothing to do with it."""
+        return self
+
     def explain_charge(self, ca_number: str, day: date) -> ChargeExplanation:
         raw = self._get(f"/consumers/{_ca(ca_number)}/charges/{day.isoformat()}")
         return _decode(lambda: ChargeExplanation(**{

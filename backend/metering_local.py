@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.clock import IST, utcnow
@@ -54,11 +55,27 @@ def energy_lines(tariff: Tariff, mtd_before_wh: int, units_wh: int,
 
 class LocalMeteringService:
     def __init__(self, session_factory: sessionmaker[Session], rules: Rules,
-                 clock: Callable[[], datetime] = utcnow, tz: ZoneInfo = IST) -> None:
+                 clock: Callable[[], datetime] = utcnow, tz: ZoneInfo = IST,
+                 session: Session | None = None) -> None:
         self._sessions = session_factory
         self._rules = rules
         self._clock = clock
         self._tz = tz
+        self._bound = session
+
+    def within(self, session: Session) -> LocalMeteringService:
+        """The same service reading through `session` (a webhook's transaction): no second
+        connection, ping and rollback per question."""
+        return LocalMeteringService(self._sessions, self._rules, self._clock, self._tz,
+                                    session=session)
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[Session]:
+        if self._bound is not None:
+            yield self._bound
+            return
+        with self._sessions() as session:
+            yield session
 
     def _consumer(self, session: Session, ca_number: str) -> Consumer:
         consumer = session.scalar(select(Consumer).where(Consumer.ca_number == ca_number))
@@ -67,17 +84,18 @@ class LocalMeteringService:
         return consumer
 
     def summary(self, ca_number: str) -> AccountSummary:
-        with self._sessions() as session:
-            # One round trip for consumer, account and meter: this is the hottest read.
+        with self._session() as session:
+            # One round trip for consumer, account, meter and the recent average: this is
+            # the hottest read.
             row = session.execute(
-                select(Consumer, Account, Meter)
+                select(Consumer, Account, Meter, self._recent_average())
                 .join(Account, Account.consumer_id == Consumer.id)
                 .join(Meter, Meter.consumer_id == Consumer.id)
                 .where(Consumer.ca_number == ca_number)).one_or_none()
             if row is None:
                 raise NotFound(f"no consumer with CA number {ca_number}")
-            consumer, account, meter = row
-            average = self._average_daily(session, consumer.id)
+            consumer, account, meter, avg = row
+            average = None if avg is None or avg <= 0 else int(round(avg))
             days_left = None
             if average and account.balance_paise > 0:
                 days_left = account.balance_paise // average
@@ -99,38 +117,43 @@ class LocalMeteringService:
                 arrears_paise=account.arrears_paise,
             )
 
-    def _average_daily(self, session: Session, consumer_id: int) -> int | None:
+    def _recent_average(self) -> ScalarSelect:
+        """Average daily charge over the last `average_days` charged days of the outer
+        query's consumer (a correlated scalar subquery)."""
         recent = (
             select(LedgerEntry.amount_paise)
-            .where(LedgerEntry.consumer_id == consumer_id,
+            .where(LedgerEntry.consumer_id == Consumer.id,
                    LedgerEntry.kind == LedgerKind.CHARGE)
             .order_by(LedgerEntry.day.desc())
             .limit(self._rules.average_days)
+            .correlate(Consumer)
             .subquery()
         )
-        avg = session.scalar(select(func.avg(-recent.c.amount_paise)))
-        return None if avg is None or avg <= 0 else int(round(avg))
+        return select(func.avg(-recent.c.amount_paise)).scalar_subquery()
 
     def usage(self, ca_number: str, days: int) -> list[DailyUsage]:
         if not 1 <= days <= MAX_USAGE_DAYS:
             raise InvalidInput(f"days must be between 1 and {MAX_USAGE_DAYS}")
-        with self._sessions() as session:
-            consumer = self._consumer(session, ca_number)
-            tariff = self._rules.tariff(consumer.tariff_category)
-            rows = session.scalars(
-                select(LedgerEntry)
-                .where(LedgerEntry.consumer_id == consumer.id,
+        with self._session() as session:
+            rows = session.execute(
+                select(LedgerEntry, Consumer.tariff_category)
+                .join(Consumer, Consumer.id == LedgerEntry.consumer_id)
+                .where(Consumer.ca_number == ca_number,
                        LedgerEntry.kind == LedgerKind.CHARGE)
                 .order_by(LedgerEntry.day.desc())
                 .limit(days)
             ).all()
+            if not rows:
+                self._consumer(session, ca_number)  # NotFound, or no charges yet
+                return []
+            tariff = self._rules.tariff(rows[0].tariff_category)
             return [DailyUsage(r.day, r.units_wh or 0, -r.amount_paise,
-                               tuple(self._lines(tariff, r))) for r in rows]
+                               tuple(self._lines(tariff, r))) for r, _ in rows]
 
     def recharges(self, ca_number: str, limit: int = 10) -> list[Recharge]:
         if not 1 <= limit <= 100:
             raise InvalidInput("limit must be between 1 and 100")
-        with self._sessions() as session:
+        with self._session() as session:
             consumer = self._consumer(session, ca_number)
             rows = session.scalars(
                 select(LedgerEntry)
@@ -143,7 +166,7 @@ class LocalMeteringService:
                     for r in rows]
 
     def explain_charge(self, ca_number: str, day: date) -> ChargeExplanation:
-        with self._sessions() as session:
+        with self._session() as session:
             consumer = self._consumer(session, ca_number)
             entry = session.scalar(
                 select(LedgerEntry).where(LedgerEntry.consumer_id == consumer.id,

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,11 @@ class MeteringService(Protocol):
     def recharges(self, ca_number: str, limit: int = 10) -> list[Recharge]: ...
 
     def explain_charge(self, ca_number: str, day: date) -> ChargeExplanation: ...
+
+    def within(self, session: Session) -> MeteringService:
+        """This service for one transaction of ours: the local one reads through
+        `session`; a remote one ignores it."""
+        ...
 
 
 def to_jsonable(value: Any) -> Any:

@@ -1,9 +1,10 @@
 """The dialogue engine: one inbound message in, the replies out, in one transaction.
 
 Order of work (each step has a reason):
-1. contact and dedupe first — a provider retry must not be answered twice, and the claim
-   rolls back with everything else if handling fails, so the retry is then answered;
-2. lock the contact and load its state — two processes never interleave one contact;
+1. find and lock the contact, then dedupe — two processes never interleave one contact,
+   a provider retry must not be answered twice, and the claim rolls back with everything
+   else if handling fails, so the retry is then answered;
+2. load the contact's state (safe to change: the contact is locked);
 3. route: exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
    a picked option, then the open form, then the NLU intent; a form that does not
    recognise the message lets the intent answer it and then reminds the form;
@@ -68,16 +69,15 @@ class DialogueEngine:
     def handle_with_language(self, message: InboundMessage) -> tuple[list[Reply], Language]:
         now = self.clock()
         with self.sessions.begin() as session:
-            contact = identity.get_or_create_contact(session, message.channel,
-                                                     message.address, now)
+            contact, previous = identity.inbound_contact(session, message.channel,
+                                                         message.address, now)
             if not conversations.claim_message(session, message.channel, message.message_id,
                                                contact.id, now):
                 log.debug("duplicate message %s on %s", message.message_id, message.channel)
                 return [], _language(contact.language)
-            snapshot = conversations.load_state(session, contact.id, now, for_update=True)
-            returning = (contact.last_inbound_at is not None
-                         and now - contact.last_inbound_at < RELINK_AFTER)
-            identity.touch_inbound(session, contact, now)
+            # The contact row is locked (inbound_contact), so the state is ours to change.
+            snapshot = conversations.load_state(session, contact.id, now)
+            returning = previous is not None and now - previous < RELINK_AFTER
             if contact.channel in identity.PHONE_CHANNELS and not returning:
                 identity.auto_link_by_phone(session, contact, now)
             parse = self.parser.parse(message.text or "")
@@ -103,7 +103,8 @@ class DialogueEngine:
             if understood is False and failures >= self.services.config.failures_before_human:
                 replies = hand_over(turn, "not_understood", N_("handoff.auto"))
                 failures = 0
-            self._save(session, contact, turn.state, replies, failures, now)
+            self._save(session, contact, turn.state, replies, failures, now,
+                       had_state=snapshot is not None)
             log.debug("contact %s intent %s -> %s", contact.id, parse.intent.name,
                       [r.key for r in replies])
             return replies, turn.language
@@ -219,13 +220,14 @@ class DialogueEngine:
 
     # --- persistence ---------------------------------------------------------------------
     def _save(self, session: Session, contact: Contact, state: DialogueState,
-              replies: list[Reply], failures: int, now: datetime) -> None:
+              replies: list[Reply], failures: int, now: datetime, *, had_state: bool) -> None:
         """Keep the open form, the values behind the last numbered list and the failure
-        count; delete the row when there is nothing to keep."""
+        count; delete the row when there is nothing to keep (if there was one)."""
         shown = [r for r in replies if r.options]
         state.options = [o.value for o in shown[-1].options] if shown else []
         if state.is_empty() and failures == 0:
-            conversations.clear_state(session, contact.id)
+            if had_state:
+                conversations.clear_state(session, contact.id)
             return
         data = {"slots": state.slots, "options": state.options}
         conversations.save_state(session, contact.id, flow=state.form, step=state.step,

@@ -4,6 +4,7 @@ a channel, and reach the database only through the session the engine opened."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +49,11 @@ class Turn:
     value: str | None = None  # an option's value: tapped, or picked by its number
     # Set by the engine: run another intent's flow within this turn (e.g. after linking).
     run_intent: Callable[[str], list[Reply]] = field(default=lambda _intent: [])
+
+    @functools.cached_property
+    def metering(self) -> MeteringService:
+        """The metering service reading through this turn's transaction."""
+        return self.services.metering.within(self.session)
 
     @property
     def text(self) -> str:

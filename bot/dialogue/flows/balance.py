@@ -45,7 +45,7 @@ class BalanceFlow(Flow):
         if isinstance(who, list):
             return who
         try:
-            summary = turn.services.metering.summary(who.ca_number)
+            summary = turn.metering.summary(who.ca_number)
         except DomainError:
             return [Reply(N_("common.error"), {"helpline": turn.config.helpline})]
         return [self.describe(turn, summary)]

@@ -104,7 +104,7 @@ class ComplaintFlow(Flow):
         if category not in NO_SUPPLY:
             return None
         try:
-            s = turn.services.metering.summary(who.ca_number)
+            s = turn.metering.summary(who.ca_number)
         except DomainError:
             return None
         helpline = turn.config.helpline
@@ -136,7 +136,7 @@ class ComplaintFlow(Flow):
 
     def _explain_first(self, turn: Turn, category: str,
                        who: LinkedConsumer) -> list[Reply] | None:
-        metering = turn.services.metering
+        metering = turn.metering
         try:
             latest = metering.usage(who.ca_number, 1)
             if not latest:

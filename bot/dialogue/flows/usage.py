@@ -64,7 +64,7 @@ class UsageFlow(Flow):
     # --- answers ---------------------------------------------------------------------------
     def week(self, turn: Turn, ca: str, *, with_day: bool, asked_today: bool = False,
              with_total: bool = True) -> Reply:
-        rows = turn.services.metering.usage(ca, 7)
+        rows = turn.metering.usage(ca, 7)
         if not rows:
             return Reply(N_("usage.no_data"), {"helpline": turn.config.helpline})
         lines: list[Msg | None] = []
@@ -84,7 +84,7 @@ class UsageFlow(Flow):
         if last:
             first = (first - timedelta(days=1)).replace(day=1)
         end = _next_month(first)
-        rows = [r for r in turn.services.metering.usage(ca, 2 * MONTH_DAYS)
+        rows = [r for r in turn.metering.usage(ca, 2 * MONTH_DAYS)
                 if first <= r.day < end]
         if not rows:
             return Reply(N_("usage.no_data"), {"helpline": turn.config.helpline}, AFTER_USAGE)
@@ -100,10 +100,10 @@ class UsageFlow(Flow):
                          "since": since or rows[-1].day})
 
     def explain(self, turn: Turn, ca: str) -> Reply:
-        rows = turn.services.metering.usage(ca, 1)
+        rows = turn.metering.usage(ca, 1)
         if not rows:
             return Reply(N_("usage.no_data"), {"helpline": turn.config.helpline})
-        return explanation(turn, turn.services.metering.explain_charge(ca, rows[0].day))
+        return explanation(turn, turn.metering.explain_charge(ca, rows[0].day))
 
 
 def explanation(turn: Turn, e: ChargeExplanation) -> Reply:
