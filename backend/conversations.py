@@ -142,6 +142,11 @@ _BUMP = typed_sql(_STATE_TABLE, """
     RETURNING failures""", returning=("failures",))
 
 
+# Built once: constructing a statement costs more than running a cached one.
+_LOAD = select(*_COLUMNS).where(ConversationState.contact_id == bindparam("contact_id"))
+_LOAD_FOR_UPDATE = _LOAD.with_for_update()
+
+
 def _snapshot(row: Any) -> ConversationSnapshot:  # noqa: ANN401 - a Row of _COLUMNS
     return ConversationSnapshot(flow=row.flow, step=row.step,
                                 data=copy.deepcopy(row.data or {}), failures=row.failures,
@@ -176,10 +181,8 @@ def load_state(session: Session, contact_id: int, now: datetime, *,
     now = _aware(now)
     if for_update:
         lock_contact(session, contact_id)
-    stmt = select(*_COLUMNS).where(ConversationState.contact_id == contact_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).first()
+    stmt = _LOAD_FOR_UPDATE if for_update else _LOAD
+    row = session.execute(stmt, {"contact_id": contact_id}).first()
     if row is None:
         return None
     if row.expires_at <= now:

@@ -24,7 +24,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, case, delete, func, select, update
+from sqlalchemy import ColumnElement, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.conversations import dialect_insert, lock_contact
@@ -170,7 +170,7 @@ def inbound_contact(session: Session, channel: str, address: str,
     address = normalise_address(kind, address)
     for _ in range(2):  # a concurrent first message may create the row between the two
         if session.get_bind().dialect.name == "postgresql":
-            row = session.execute(_touch_statement(kind, address, now),
+            row = session.execute(_TOUCH, {"b_channel": kind, "b_address": address, "b_now": now},
                                   execution_options={"synchronize_session": False}).first()
             if row is not None:
                 return row[0], row[1]
@@ -190,13 +190,19 @@ def _contact_query(kind: ContactChannel, address: str):  # noqa: ANN202 - a Sele
     return select(Contact).where(Contact.channel == kind, Contact.address == address)
 
 
-def _touch_statement(kind: ContactChannel, address: str, now: datetime):  # noqa: ANN202
+def _touch_statement():  # noqa: ANN202 - an ORM Update, built once as _TOUCH
     old = (select(Contact.id, Contact.last_inbound_at.label("previous"))
-           .where(Contact.channel == kind, Contact.address == address).subquery("old"))
+           .where(Contact.channel == bindparam("b_channel"),
+                  Contact.address == bindparam("b_address"))
+           .subquery("old"))
+    now = bindparam("b_now", type_=Contact.last_inbound_at.type)
     newer = case((Contact.last_inbound_at.is_(None) | (Contact.last_inbound_at < now), now),
                  else_=Contact.last_inbound_at)
     return (update(Contact).where(Contact.id == old.c.id).values(last_inbound_at=newer)
             .returning(Contact, old.c.previous))
+
+
+_TOUCH = _touch_statement()
 
 
 def _create_contact(session: Session, kind: ContactChannel, address: str, now: datetime,
@@ -257,15 +263,17 @@ def touch_inbound(session: Session, contact: Contact, now: datetime) -> None:
 # ---------------------------------------------------------------------------- links
 
 
+_LINKED = (select(Consumer.id, Consumer.ca_number, Consumer.name, ContactLink.method)
+           .join(ContactLink, ContactLink.consumer_id == Consumer.id)
+           .where(ContactLink.contact_id == bindparam("contact_id"),
+                  ContactLink.verified_phone == Consumer.mobile_e164)
+           .order_by(Consumer.ca_number, Consumer.id))
+
+
 def linked_consumers(session: Session, contact: Contact) -> list[LinkedConsumer]:
     """Consumers this contact is verified for, by CA number. A link whose proven phone is
     no longer the consumer's registered mobile is left out."""
-    rows = session.execute(
-        select(Consumer.id, Consumer.ca_number, Consumer.name, ContactLink.method)
-        .join(ContactLink, ContactLink.consumer_id == Consumer.id)
-        .where(ContactLink.contact_id == contact.id,
-               ContactLink.verified_phone == Consumer.mobile_e164)
-        .order_by(Consumer.ca_number, Consumer.id))
+    rows = session.execute(_LINKED, {"contact_id": contact.id})
     return [LinkedConsumer(consumer_id=r.id, ca_number=r.ca_number, name=r.name,
                            method=LinkMethod(r.method).value) for r in rows]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.clock import IST, utcnow
@@ -53,6 +54,34 @@ def energy_lines(tariff: Tariff, mtd_before_wh: int, units_wh: int,
     return lines
 
 
+@functools.lru_cache(maxsize=8)
+def _summary_query(average_days: int) -> Select:
+    """Consumer, account, meter and the average daily charge over the last `average_days`
+    charged days (a correlated scalar subquery) for CA number `:ca`. Built once per
+    setting: building a statement costs more than running a cached one."""
+    recent = (
+        select(LedgerEntry.amount_paise)
+        .where(LedgerEntry.consumer_id == Consumer.id, LedgerEntry.kind == LedgerKind.CHARGE)
+        .order_by(LedgerEntry.day.desc())
+        .limit(average_days)
+        .correlate(Consumer)
+        .subquery()
+    )
+    average = select(func.avg(-recent.c.amount_paise)).scalar_subquery()
+    return (select(Consumer, Account, Meter, average)
+            .join(Account, Account.consumer_id == Consumer.id)
+            .join(Meter, Meter.consumer_id == Consumer.id)
+            .where(Consumer.ca_number == bindparam("ca")))
+
+
+#: The last `:days` daily charges of CA number `:ca`, newest first, with the tariff.
+_USAGE = (select(LedgerEntry, Consumer.tariff_category)
+          .join(Consumer, Consumer.id == LedgerEntry.consumer_id)
+          .where(Consumer.ca_number == bindparam("ca"), LedgerEntry.kind == LedgerKind.CHARGE)
+          .order_by(LedgerEntry.day.desc())
+          .limit(bindparam("days")))
+
+
 class LocalMeteringService:
     def __init__(self, session_factory: sessionmaker[Session], rules: Rules,
                  clock: Callable[[], datetime] = utcnow, tz: ZoneInfo = IST,
@@ -87,11 +116,8 @@ class LocalMeteringService:
         with self._session() as session:
             # One round trip for consumer, account, meter and the recent average: this is
             # the hottest read.
-            row = session.execute(
-                select(Consumer, Account, Meter, self._recent_average())
-                .join(Account, Account.consumer_id == Consumer.id)
-                .join(Meter, Meter.consumer_id == Consumer.id)
-                .where(Consumer.ca_number == ca_number)).one_or_none()
+            row = session.execute(_summary_query(self._rules.average_days),
+                                  {"ca": ca_number}).one_or_none()
             if row is None:
                 raise NotFound(f"no consumer with CA number {ca_number}")
             consumer, account, meter, avg = row
@@ -117,32 +143,11 @@ class LocalMeteringService:
                 arrears_paise=account.arrears_paise,
             )
 
-    def _recent_average(self) -> ScalarSelect:
-        """Average daily charge over the last `average_days` charged days of the outer
-        query's consumer (a correlated scalar subquery)."""
-        recent = (
-            select(LedgerEntry.amount_paise)
-            .where(LedgerEntry.consumer_id == Consumer.id,
-                   LedgerEntry.kind == LedgerKind.CHARGE)
-            .order_by(LedgerEntry.day.desc())
-            .limit(self._rules.average_days)
-            .correlate(Consumer)
-            .subquery()
-        )
-        return select(func.avg(-recent.c.amount_paise)).scalar_subquery()
-
     def usage(self, ca_number: str, days: int) -> list[DailyUsage]:
         if not 1 <= days <= MAX_USAGE_DAYS:
             raise InvalidInput(f"days must be between 1 and {MAX_USAGE_DAYS}")
         with self._session() as session:
-            rows = session.execute(
-                select(LedgerEntry, Consumer.tariff_category)
-                .join(Consumer, Consumer.id == LedgerEntry.consumer_id)
-                .where(Consumer.ca_number == ca_number,
-                       LedgerEntry.kind == LedgerKind.CHARGE)
-                .order_by(LedgerEntry.day.desc())
-                .limit(days)
-            ).all()
+            rows = session.execute(_USAGE, {"ca": ca_number, "days": days}).all()
             if not rows:
                 self._consumer(session, ca_number)  # NotFound, or no charges yet
                 return []
