@@ -1,14 +1,14 @@
 """Sustained signed WhatsApp webhooks against `sahayak serve` on PostgreSQL.
 
-A scratch PostgreSQL database (`BENCH_DATABASE_URL` admin URL) gets N demo consumers; one
-or more `sahayak serve` processes (WhatsApp on, Twilio credentials fake, LOG_LEVEL=WARNING)
-listen on loopback; a separate load process posts Twilio-signed webhooks from C
-concurrent connections, round-robin over the servers (a load balancer's job), and
-replays 5% of MessageSids as Twilio would on a timeout. Reported: msgs/s, p50/p99 latency,
-lost (a MessageSid never answered with TwiML), duplicated (a MessageSid answered twice, or
-stored other than once in processed_messages).
+A scratch PostgreSQL database (`BENCH_DATABASE_URL` admin URL) gets N demo consumers;
+`sahayak serve --workers W` (WhatsApp on, Twilio credentials fake, LOG_LEVEL=WARNING)
+listens on loopback; a separate load process posts Twilio-signed webhooks over C
+keep-alive connections and replays 5% of MessageSids as Twilio would on a timeout. Each
+run first warms every worker on other senders. Reported: msgs/s, p50/p99 latency, lost (a
+MessageSid never answered with TwiML), duplicated (a MessageSid answered twice, or stored
+other than once in processed_messages).
 
-    .venv/bin/python -m benchmarks.webhooks --messages 3000 --servers 1,2 --concurrency 16
+    .venv/bin/python -m benchmarks.webhooks --messages 3000 --workers 1,2 --concurrency 16
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -25,8 +26,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import httpx
+import uvloop
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
@@ -39,52 +42,68 @@ PUBLIC = "https://bench.example.in"
 PATH = "/webhooks/twilio/whatsapp"
 TOKEN = "bench-auth-token"
 REPLAY_SHARE = 0.05
+_CONTENT_LENGTH = re.compile(rb"content-length:\s*(\d+)", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- load process
-async def _load(urls: list[str], phones: list[str], messages: int, concurrency: int,
-                tag: str) -> dict:
+def _requests(phones: list[str], messages: int, tag: str, host: str) -> list[tuple[str, bytes]]:
+    """Every request, signed and encoded up front, so the timed loop only writes bytes."""
     validator = RequestValidator(TOKEN)
     rng = random.Random(11)
     contacts = phones[:400]
-    work: list[tuple[str, dict[str, str]]] = []
+    work: list[tuple[str, bytes]] = []
     for i in range(messages):
         phone = contacts[i % len(contacts)]
         params = {"From": f"whatsapp:{phone}", "To": "whatsapp:+14155238886",
                   "Body": rng.choice(MESSAGES), "MessageSid": f"SM{tag}{i:026d}",
                   "NumMedia": "0", "WaId": phone.lstrip("+"), "ProfileName": "Bench"}
-        work.append(("first", params))
+        body = urlencode(params).encode()
+        head = (f"POST {PATH} HTTP/1.1\r\nHost: {host}\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\n"
+                f"X-Twilio-Signature: {validator.compute_signature(PUBLIC + PATH, params)}\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        work.append((params["MessageSid"], head + body))
         if rng.random() < REPLAY_SHARE:
-            work.append(("replay", params))  # may even overtake the first delivery
+            work.append((params["MessageSid"], head + body))  # may overtake the first
+    return work
+
+
+async def _load(url: str, phones: list[str], messages: int, concurrency: int,
+                tag: str) -> dict:
+    """C keep-alive connections, each sending its next request when the last is answered.
+    A plain asyncio HTTP/1.1 client: httpx cost more CPU per request than the server's
+    engine, on the same two cores."""
+    parts = urlsplit(url)
+    work = _requests(phones, messages, tag, parts.netloc)
     queue: asyncio.Queue = asyncio.Queue()
     for item in work:
         queue.put_nowait(item)
     latencies: list[float] = []
-    answers: dict[str, int] = {p["MessageSid"]: 0 for _, p in work}
+    answers: dict[str, int] = {sid: 0 for sid, _ in work}
     errors = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async def sender(n: int, client: httpx.AsyncClient) -> None:
+    async def connection() -> None:
         nonlocal errors
-        base = urls[n % len(urls)]
-        while not queue.empty():
-            kind, params = queue.get_nowait()
-            signature = validator.compute_signature(PUBLIC + PATH, params)
-            started = time.perf_counter()
-            try:
-                response = await client.post(base + PATH, data=params,
-                                              headers={"X-Twilio-Signature": signature})
-            except httpx.HTTPError:
-                errors += 1
-                continue
-            latencies.append(time.perf_counter() - started)
-            if response.status_code == 200 and "<Message>" in response.text:
-                answers[params["MessageSid"]] += 1
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        try:
+            while not queue.empty():
+                sid, raw = queue.get_nowait()
+                started = time.perf_counter()
+                writer.write(raw)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = _CONTENT_LENGTH.search(head)
+                body = await reader.readexactly(int(length.group(1)) if length else 0)
+                latencies.append(time.perf_counter() - started)
+                if head.startswith(b"HTTP/1.1 200") and b"<Message>" in body:
+                    answers[sid] += 1
+                elif not head.startswith(b"HTTP/1.1 200"):
+                    errors += 1
+        finally:
+            writer.close()
 
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(sender(n, client) for n in range(concurrency)))
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100)
     return {"requests": len(latencies), "first": messages, "rate": len(latencies) / elapsed,
             "p50": q[49] * 1000, "p90": q[89] * 1000, "p99": q[98] * 1000,
@@ -94,15 +113,15 @@ async def _load(urls: list[str], phones: list[str], messages: int, concurrency: 
 
 def load_main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--urls", required=True)
+    parser.add_argument("--url", required=True)
     parser.add_argument("--phones", type=Path, required=True)
     parser.add_argument("--messages", type=int, required=True)
     parser.add_argument("--concurrency", type=int, required=True)
     parser.add_argument("--tag", required=True)
     args = parser.parse_args(argv)
     phones = json.loads(args.phones.read_text())
-    result = asyncio.run(_load(args.urls.split(","), phones, args.messages, args.concurrency,
-                               args.tag))
+    uvloop.install()
+    result = asyncio.run(_load(args.url, phones, args.messages, args.concurrency, args.tag))
     print(json.dumps(result))
 
 
@@ -115,33 +134,31 @@ def closed_port() -> int:
 
 def _server_env(url: str, model: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TWILIO_", "TELEGRAM_", "PUBLIC_BASE_URL"))}
+           if not k.startswith(("TWILIO_", "TELEGRAM_", "PUBLIC_BASE_URL", "WEB_CONCURRENCY"))}
     env.update(DATABASE_URL=url, TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN=TOKEN,
                TWILIO_WHATSAPP_FROM="whatsapp:+14155238886", PUBLIC_BASE_URL=PUBLIC,
                NLU_MODEL_PATH=str(model), NLU_AUTO_RETRAIN="0", LOG_LEVEL="WARNING")
     return env
 
 
-def _start(count: int, env: dict[str, str]) -> tuple[list[subprocess.Popen], list[str]]:
+def _start(workers: int, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """`sahayak serve --workers N` on a free port, once it answers /healthz."""
     sahayak = Path(sys.executable).with_name("sahayak")
-    procs, urls = [], []
-    for _ in range(count):
-        port = closed_port()
-        procs.append(subprocess.Popen([str(sahayak), "serve", "--port", str(port)], env=env,
-                                      stdout=subprocess.DEVNULL))
-        urls.append(f"http://127.0.0.1:{port}")
+    port = closed_port()
+    proc = subprocess.Popen([str(sahayak), "serve", "--port", str(port), "--workers",
+                             str(workers)], env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    for url in urls:
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("sahayak serve did not start")
-            time.sleep(0.2)
-    return procs, urls
+    while True:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("sahayak serve did not start")
+        time.sleep(0.2)
 
 
 def _reset(url: str) -> None:
@@ -163,6 +180,14 @@ def _stored(url: str, tag: str) -> tuple[int, int]:
     return int(rows[0]), int(rows[1])
 
 
+def _load_process(url: str, phones: Path, messages: int, concurrency: int, tag: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.webhooks", "load", "--url", url, "--phones",
+         str(phones), "--messages", str(messages), "--concurrency", str(concurrency),
+         "--tag", tag], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "load":
         load_main(sys.argv[2:])
@@ -170,7 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--consumers", type=int, default=2000)
     parser.add_argument("--messages", type=int, default=3000)
-    parser.add_argument("--servers", default="1,2", help="server processes per run")
+    parser.add_argument("--workers", default="1,2", help="server worker processes per run")
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     rows = []
@@ -181,36 +206,31 @@ def main() -> None:
         build_parser(NluSettings(model_path=model)).parse("namaste")  # train once
         print(f"seeding {args.consumers:,} consumers ...", file=sys.stderr, flush=True)
         phones = prepare(url, args.consumers)
-        phones_file = tmp / "phones.json"
-        phones_file.write_text(json.dumps(phones))
-        for run, count in enumerate(int(s) for s in args.servers.split(",")):
+        (tmp / "phones.json").write_text(json.dumps(phones[:400]))
+        (tmp / "warmup.json").write_text(json.dumps(phones[400:800]))
+        for run, workers in enumerate(int(s) for s in args.workers.split(",")):
             _reset(url)
-            procs, urls = _start(count, _server_env(url, model))
+            proc, base = _start(workers, _server_env(url, model))
             tag = f"{run:02d}"
-            try:
-                out = subprocess.run(
-                    [sys.executable, "-m", "benchmarks.webhooks", "load", "--urls",
-                     ",".join(urls), "--phones", str(phones_file), "--messages",
-                     str(args.messages), "--concurrency", str(args.concurrency), "--tag", tag],
-                    check=True, capture_output=True, text=True).stdout
+            try:  # warm every worker (imports, NLU model, pools), on other senders
+                _load_process(base, tmp / "warmup.json", 400, args.concurrency, f"w{tag}")
+                result = _load_process(base, tmp / "phones.json", args.messages,
+                                       args.concurrency, tag)
             finally:
-                for proc in procs:
-                    proc.terminate()
-                for proc in procs:
-                    proc.wait(timeout=30)
-            result = json.loads(out)
+                proc.terminate()
+                proc.wait(timeout=30)
             stored, distinct = _stored(url, tag)
             result["duplicated"] = result["answered_twice"] + (stored - distinct)
             result["stored"] = stored
-            rows.append((count, result))
-            print(f"servers={count}: {result['rate']:.0f} req/s", file=sys.stderr)
-    print("| server processes | concurrency | requests (5% replays) | msgs/s | p50 ms | "
-          "p90 ms | p99 ms | lost | duplicated | MessageSids stored |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for count, r in rows:
-        print(f"| {count} | {args.concurrency} | {r['requests']:,} | {r['rate']:,.0f} | "
+            rows.append((workers, result))
+            print(f"workers={workers}: {result['rate']:.0f} req/s", file=sys.stderr)
+    print("| worker processes | concurrency | requests (5% replays) | msgs/s | p50 ms | "
+          "p90 ms | p99 ms | lost | duplicated | errors | MessageSids stored |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for workers, r in rows:
+        print(f"| {workers} | {args.concurrency} | {r['requests']:,} | {r['rate']:,.0f} | "
               f"{r['p50']:.1f} | {r['p90']:.1f} | {r['p99']:.1f} | {r['lost']} | "
-              f"{r['duplicated']} | {r['stored']:,} of {r['first']:,} |")
+              f"{r['duplicated']} | {r['errors']} | {r['stored']:,} of {r['first']:,} |")
 
 
 if __name__ == "__main__":

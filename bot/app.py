@@ -63,6 +63,12 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     return app
 
 
+def app_from_env() -> FastAPI:
+    """The app from the environment's settings: the factory each `serve --workers N`
+    process calls (uvicorn imports it by name)."""
+    return create_app(AppSettings())
+
+
 WEBCHAT_ITEM = '<li>Web chat (demo): <a href="/chat">/chat</a>, talk as a demo consumer</li>'
 
 

@@ -80,20 +80,28 @@ def db_downgrade(revision: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the web app (landing page, REST API, docs)."""
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              envvar="WEB_CONCURRENCY",
+              help="Server processes sharing the port (env WEB_CONCURRENCY); about one per core.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app (landing page, REST API, docs, channel webhooks)."""
     import uvicorn
 
     from bot.app import create_app
     from bot.settings import AppSettings
 
     settings = AppSettings()
-    app = create_app(settings)
-    click.echo(f"Bijli Sahayak on http://{host}:{port}  (API docs: /docs)")
+    click.echo(f"Bijli Sahayak on http://{host}:{port}  (API docs: /docs)"
+               + (f", {workers} worker processes" if workers > 1 else ""))
     click.echo(channels_line(settings))
     if not settings.operator_api_keys:
         click.echo("note: OPERATOR_API_KEYS is not set, so the REST API refuses every call")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    if workers > 1:  # each worker process builds its own app from the environment
+        uvicorn.run("bot.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level=settings.log_level.lower())
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port,
+                    log_level=settings.log_level.lower())
 
 
 @main.command()
