@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.clock import IST, utcnow
@@ -75,7 +75,12 @@ def _summary_query(average_days: int) -> Select:
 
 
 #: The last `:days` daily charges of CA number `:ca`, newest first, with the tariff.
-_USAGE = (select(LedgerEntry, Consumer.tariff_category)
+_CHARGE_COLUMNS = (LedgerEntry.day, LedgerEntry.amount_paise, LedgerEntry.units_wh,
+                   LedgerEntry.mtd_before_wh, LedgerEntry.energy_paise,
+                   LedgerEntry.free_units_paise, LedgerEntry.rebate_paise,
+                   LedgerEntry.fixed_paise, LedgerEntry.duty_paise, LedgerEntry.arrears_paise)
+#: Plain rows, not ORM objects: two months of days would otherwise be 60 objects a question.
+_USAGE = (select(*_CHARGE_COLUMNS, Consumer.tariff_category)
           .join(Consumer, Consumer.id == LedgerEntry.consumer_id)
           .where(Consumer.ca_number == bindparam("ca"), LedgerEntry.kind == LedgerKind.CHARGE)
           .order_by(LedgerEntry.day.desc())
@@ -153,7 +158,7 @@ class LocalMeteringService:
                 return []
             tariff = self._rules.tariff(rows[0].tariff_category)
             return [DailyUsage(r.day, r.units_wh or 0, -r.amount_paise,
-                               tuple(self._lines(tariff, r))) for r, _ in rows]
+                               tuple(self._lines(tariff, r))) for r in rows]
 
     def recharges(self, ca_number: str, limit: int = 10) -> list[Recharge]:
         if not 1 <= limit <= 100:
@@ -187,7 +192,7 @@ class LocalMeteringService:
             )
 
     @staticmethod
-    def _lines(tariff: Tariff, entry: LedgerEntry) -> list[ChargeLine]:
+    def _lines(tariff: Tariff, entry: LedgerEntry | Row) -> list[ChargeLine]:
         lines = energy_lines(tariff, entry.mtd_before_wh or 0, entry.units_wh or 0,
                              entry.energy_paise or 0)
         for kind, amount, sign in (("free_units", entry.free_units_paise, -1),
