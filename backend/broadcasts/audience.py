@@ -132,9 +132,12 @@ def audience(segment: Segment, ids: IdRange | None = None) -> Select:
                       "low": bal <= (segment.balance_paise or 0),
                       "above": bal > (segment.balance_paise or 0)}[segment.balance])
     if segment.app_installed is not None:
-        latest = (select(func.max(adoption.c.id)).where(adoption.c.consumer_id == c.c.id)
-                  .scalar_subquery())
-        said_yes = exists().where(adoption.c.id == latest, adoption.c.installed.is_(True))
+        answer, later = adoption.alias("answer"), adoption.alias("later")
+        # The consumer's latest answer is yes: a yes with no later answer after it.
+        said_yes = exists().where(
+            answer.c.consumer_id == c.c.id, answer.c.installed.is_(True),
+            ~exists().where(later.c.consumer_id == answer.c.consumer_id,
+                            later.c.id > answer.c.id))
         where.append(said_yes if segment.app_installed else ~said_yes)
     if segment.open_complaint is not None:
         has_open = exists().where(complaints.c.consumer_id == c.c.id,

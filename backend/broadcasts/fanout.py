@@ -102,10 +102,12 @@ def queue_chunk(conn: Connection, broadcast: Broadcast, ids: IdRange | None,
     ).where(~a.c.skip)
     insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = (insert_(outbox).from_select(COLUMNS, query)
-            .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key]))
+            .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
+            # Without it SQLAlchemy reports -1 for an INSERT ... SELECT on psycopg.
+            .execution_options(preserve_rowcount=True))
     queued = conn.execute(stmt).rowcount
     skipped = conn.execute(select(func.count()).select_from(a).where(a.c.skip)).scalar_one()
-    return max(queued, 0), int(skipped)
+    return queued, int(skipped)
 
 
 def id_chunks(conn: Connection, chunk: int) -> list[IdRange]:
