@@ -73,29 +73,29 @@ def _in_range(column: ColumnElement, ids: IdRange | None) -> list[ColumnElement]
 def audience(segment: Segment, ids: IdRange | None = None) -> Select:
     """consumer_id, channel, address, language, skip for every consumer in the segment."""
     c = consumers
-    owner = consumers.alias("owner")
     linked = contacts.alias("linked")
-    # One row per consumer with links: the best WhatsApp and Telegram contact ids and
-    # whether any linked contact opted out. Links are few next to consumers.
+    # One row per (consumer, verified phone) with links: the best WhatsApp and Telegram
+    # contact ids and whether any linked contact opted out. Grouping by the phone (and
+    # matching it to the registered mobile in the join below) keeps consumers out of this
+    # subquery, so PostgreSQL estimates it well and hash-joins it. Links are few.
     per_link = (
-        select(links.c.consumer_id,
+        select(links.c.consumer_id, links.c.verified_phone,
                func.min(case((and_(linked.c.channel == "whatsapp",
                                    linked.c.opted_out.is_(False)), linked.c.id))).label("wa_id"),
                func.min(case((and_(linked.c.channel == "telegram",
                                    linked.c.opted_out.is_(False)), linked.c.id))).label("tg_id"),
                func.max(case((linked.c.opted_out.is_(True), 1), else_=0)).label("opted"))
-        .select_from(links.join(linked, linked.c.id == links.c.contact_id)
-                     .join(owner, owner.c.id == links.c.consumer_id))
-        .where(links.c.verified_phone == owner.c.mobile_e164,
-               *_in_range(links.c.consumer_id, ids))
-        .group_by(links.c.consumer_id)
+        .select_from(links.join(linked, linked.c.id == links.c.contact_id))
+        .where(*_in_range(links.c.consumer_id, ids))
+        .group_by(links.c.consumer_id, links.c.verified_phone)
         .subquery("per_link"))
     opted_numbers = (select(contacts.c.address).distinct()
                      .where(contacts.c.opted_out.is_(True),
                             contacts.c.channel.in_(("whatsapp", "sms")))
                      .subquery("opted_numbers"))
     wa, tg, sms = contacts.alias("wa"), contacts.alias("tg"), contacts.alias("sms")
-    source = (c.outerjoin(per_link, per_link.c.consumer_id == c.c.id)
+    source = (c.outerjoin(per_link, and_(per_link.c.consumer_id == c.c.id,
+                                         per_link.c.verified_phone == c.c.mobile_e164))
               .outerjoin(wa, wa.c.id == per_link.c.wa_id)
               .outerjoin(tg, tg.c.id == per_link.c.tg_id)
               .outerjoin(sms, and_(sms.c.channel == "sms", sms.c.address == c.c.mobile_e164))
