@@ -193,6 +193,13 @@ def send(target: sessionmaker[Session] | Engine, broadcast_id: int, now: datetim
     queued = skipped = 0
     for done, ids in enumerate(chunks, 1):
         with sessions.begin() as session:
+            # A share lock: a cancel (FOR UPDATE) waits for this chunk, or this chunk
+            # sees the cancel and stops, so no row is queued after a cancel.
+            status = session.scalar(select(Broadcast.status)
+                                    .where(Broadcast.id == broadcast_id)
+                                    .with_for_update(read=True))
+            if status == BroadcastStatus.CANCELLED:
+                break
             added, skip = queue_chunk(session.connection(), broadcast, ids, now)
         queued, skipped = queued + added, skipped + skip
         if progress is not None:

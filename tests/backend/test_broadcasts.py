@@ -427,3 +427,20 @@ def test_preview_queues_nothing(session_factory: sessionmaker[Session]):
         service.preview(s, bid)
         assert s.scalar(select(Account.balance_paise)) == 100
         assert _rows(session_factory, bid) == []
+
+
+def test_a_fan_out_stops_at_a_cancel(session_factory: sessionmaker[Session]):
+    with session_factory.begin() as s:
+        for _ in range(3):
+            make_consumer(s)
+    bid = _create(session_factory)
+
+    def cancel_after_first_chunk(done: int, chunks: int, queued: int) -> None:
+        if done == 1:
+            with session_factory.begin() as s:
+                service.cancel(s, bid, DAY)
+
+    report = service.send(session_factory, bid, DAY, chunk=1, progress=cancel_after_first_chunk)
+    assert report.queued == 1 and len(_rows(session_factory, bid)) == 1
+    with session_factory() as s:
+        assert service.totals(s, bid).cancelled == 1
