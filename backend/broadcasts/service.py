@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.errors import Conflict, InvalidInput, NotFound
@@ -160,13 +160,19 @@ class SendReport:
     skipped_opted_out: int
 
 
-def _sessions(target: sessionmaker[Session] | Engine) -> sessionmaker[Session]:
-    if isinstance(target, Engine):
+Target = sessionmaker[Session] | Engine | Connection
+
+
+def _sessions(target: Target) -> sessionmaker[Session]:
+    """Sessions for a fan-out. On an Engine or a session factory each chunk commits; on a
+    Connection the sessions join the caller's transaction, which commits (or rolls back)
+    the whole fan-out at once."""
+    if isinstance(target, Engine | Connection):
         return sessionmaker(target, expire_on_commit=False)
     return target
 
 
-def send(target: sessionmaker[Session] | Engine, broadcast_id: int, now: datetime, *,
+def send(target: Target, broadcast_id: int, now: datetime, *,
          progress: Progress | None = None, chunk: int = CHUNK,
          only_if_scheduled: bool = False) -> SendReport | None:
     """Fan a draft, scheduled or already-queued broadcast out into the outbox now
@@ -212,7 +218,7 @@ def send(target: sessionmaker[Session] | Engine, broadcast_id: int, now: datetim
     return SendReport(broadcast_id, queued, int(total), skipped)
 
 
-def send_due(target: sessionmaker[Session] | Engine, now: datetime, *,
+def send_due(target: Target, now: datetime, *,
              progress: Progress | None = None) -> list[SendReport]:
     """Send every scheduled broadcast whose time has come (the scheduler calls this every
     minute); paused ones wait, a scheduled time in the past is sent at once."""

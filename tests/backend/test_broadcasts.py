@@ -444,3 +444,18 @@ def test_a_fan_out_stops_at_a_cancel(session_factory: sessionmaker[Session]):
     assert report.queued == 1 and len(_rows(session_factory, bid)) == 1
     with session_factory() as s:
         assert service.totals(s, bid).cancelled == 1
+
+
+def test_send_due_in_the_caller_s_transaction(engine: Engine,
+                                              session_factory: sessionmaker[Session]):
+    with session_factory.begin() as s:
+        make_consumer(s)
+        make_consumer(s)
+    bid = _create(session_factory, scheduled_at=DAY + timedelta(minutes=1))
+    with engine.connect() as conn, conn.begin() as tx:
+        assert [r.queued for r in service.send_due(conn, DAY + timedelta(minutes=2))] == [2]
+        tx.rollback()  # the caller's transaction decides
+    assert _rows(session_factory, bid) == []
+    with engine.begin() as conn:
+        service.send_due(conn, DAY + timedelta(minutes=2))
+    assert len(_rows(session_factory, bid)) == 2
