@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Select
 
+from backend.broadcasts.spec import Segment
 from backend.models import (
     Account,
     AppAdoption,
@@ -39,8 +40,6 @@ from backend.models import (
     Discom,
     Subdivision,
 )
-
-from .spec import Segment
 
 consumers = Consumer.__table__
 contacts = Contact.__table__

@@ -28,11 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from backend.broadcasts.audience import IdRange, audience
+from backend.broadcasts.spec import Segment
+from backend.broadcasts.window import next_promotional_start
 from backend.models import Broadcast, BroadcastClass, Consumer, OutboxMessage, OutboxStatus
-
-from .audience import IdRange, audience
-from .spec import Segment
-from .window import next_promotional_start
 
 BODY_KEY = "broadcast.body"
 CONTENT_SID_PARAM, CONTENT_VARIABLES_PARAM = "_content_sid", "_content_variables"

@@ -9,11 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.broadcasts.service import create_notice
+from backend.broadcasts.spec import Segment
 from backend.errors import InvalidInput
 from backend.models import Broadcast, Circle, OutageNotice
-
-from .service import create_notice
-from .spec import Segment
 
 NOTICE, NOTICE_NO_TIME, RESTORED = "outage.notice", "outage.notice_no_time", "outage.restored"
 

@@ -5,6 +5,7 @@ because a large fan-out commits chunk by chunk."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.broadcasts.audience import audience
+from backend.broadcasts.fanout import BODY_KEY, Progress, id_chunks, queue_chunk, row_params
+from backend.broadcasts.spec import LANGUAGES, Draft, Segment, validate_draft, validate_segment
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import (
     Broadcast,
@@ -25,12 +29,10 @@ from backend.models import (
 from backend.senders import mask_address
 from backend.sms import encoding, segments, to_gsm_safe
 
-from .audience import audience
-from .fanout import BODY_KEY, Progress, id_chunks, queue_chunk, row_params
-from .spec import LANGUAGES, Draft, Segment, validate_draft, validate_segment
-
 #: (message key, language, outbox params) -> the text a recipient reads; the bot passes
 #: its catalog renderer so previews count the real SMS text (backend has no catalogs).
+log = logging.getLogger(__name__)
+
 RenderText = Callable[[str, str, Mapping[str, Any]], str]
 CHUNK = 100_000
 DELIVERED, READ, FAILED = "delivered", "read", frozenset({"failed", "undelivered"})
@@ -215,6 +217,8 @@ def send(target: Target, broadcast_id: int, now: datetime, *,
                                .where(OutboxMessage.broadcast_id == broadcast_id)) or 0
         session.execute(update(Broadcast).where(Broadcast.id == broadcast_id)
                         .values(recipients=total, skipped_opted_out=skipped))
+    log.info("broadcast %s: %d queued now, %d in all, %d skipped as opted out",
+             broadcast_id, queued, total, skipped)
     return SendReport(broadcast_id, queued, int(total), skipped)
 
 
