@@ -65,6 +65,7 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     DEAD = "dead"
+    CANCELLED = "cancelled"  # its broadcast was cancelled before it went out
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -228,7 +229,8 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
-                      Index("ix_outbox_provider", "provider_id"))
+                      Index("ix_outbox_provider", "provider_id"),
+                      Index("ix_outbox_broadcast", "broadcast_id"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -245,6 +247,10 @@ class OutboxMessage(Base):
     provider_status: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The broadcast this row fans out (None for alerts, OTPs, replies): per-recipient status,
+    # and the claim query holds back rows of paused, cancelled or out-of-hours broadcasts.
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="SET NULL"))
 
 
 # ------------------------------------------------------------------ contacts and dialogue
@@ -455,3 +461,53 @@ class AlertMark(Base):
     __tablename__ = "alert_marks"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# ---------------------------------------------------------------------------- broadcasts
+
+
+class BroadcastClass(enum.StrEnum):
+    SERVICE = "service"  # outage, safety, account notices: any hour
+    PROMOTIONAL = "promotional"  # awareness, schemes, the app: 10:00-21:00 IST only
+
+
+class BroadcastStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"  # send_due queues it at `scheduled_at`
+    QUEUED = "queued"  # fanned out into the outbox
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+class Broadcast(Base):
+    """A message from staff to a segment of consumers, fanned out into the outbox.
+
+    Either free text (`body_*`, rendered through the catalog key `broadcast.body`) or a
+    catalog key with fixed params (outage notices, so each recipient reads it in their
+    language). `segment` holds the filters as given; `recipients` and `skipped_opted_out`
+    are recorded by the fan-out (skipped consumers have no outbox row to count)."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_due", "status", "scheduled_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    message_class: Mapped[BroadcastClass] = mapped_column(
+        _enum(BroadcastClass, "broadcast_class"))
+    status: Mapped[BroadcastStatus] = mapped_column(_enum(BroadcastStatus, "broadcast_status"))
+    message_key: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    body_hi: Mapped[str | None] = mapped_column(Text)
+    body_en: Mapped[str | None] = mapped_column(Text)
+    body_hi_latn: Mapped[str | None] = mapped_column(Text)
+    content_sid: Mapped[str | None] = mapped_column(String(64))
+    content_variables: Mapped[dict | None] = mapped_column(JSON)
+    segment: Mapped[dict] = mapped_column(JSON, default=dict)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    recipients: Mapped[int | None] = mapped_column(Integer)
+    skipped_opted_out: Mapped[int | None] = mapped_column(Integer)
+    outage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outage_notices.id", ondelete="SET NULL"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.broadcasts.window import claimable
 from backend.clock import utcnow
 from backend.models import OutboxMessage, OutboxStatus
 from backend.senders import (
@@ -155,7 +156,8 @@ def claim_batch(session_factory: sessionmaker[Session], worker_id: str, limit: i
     expired = and_(OutboxMessage.status == OutboxStatus.SENDING,
                    OutboxMessage.locked_until < now)
     pending = and_(OutboxMessage.status == OutboxStatus.PENDING,
-                   OutboxMessage.next_attempt_at <= now)
+                   OutboxMessage.next_attempt_at <= now,
+                   claimable(now))  # not a paused/cancelled/out-of-hours broadcast's
     claimed: list[OutgoingMessage] = []
     with session_factory() as session, session.begin():
         for due in (expired, pending):

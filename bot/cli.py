@@ -469,6 +469,7 @@ def _add_staff_commands() -> None:
 
 
 _add_staff_commands()
+main.add_command(__import__("bot.cli_broadcast").cli_broadcast.broadcast)  # broadcasts
 
 
 # --- alerts ---------------------------------------------------------------------------------

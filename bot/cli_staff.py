@@ -37,11 +37,16 @@ def outage() -> None:
 @click.option("--hours", type=float, default=None,
               help="Expected restoration, hours from now (omit if unknown).")
 @click.option("--reason", default="", help="Short reason shown to consumers.")
+@click.option("--notify", is_flag=True,
+              help="Also message the area's consumers now (sahayak broadcast status ID).")
+@click.option("--staff", help="Who posts it (needed with --notify).")
 def outage_add(circle_code: str | None, division_id: int | None, subdivision_id: int | None,
-               hours: float | None, reason: str) -> None:
+               hours: float | None, reason: str, notify: bool, staff: str | None) -> None:
     from backend import outages
     from backend.models import Circle
 
+    if notify and (not staff or not reason.strip()):
+        raise click.UsageError("--notify needs --staff and a --reason consumers can read")
     backend = _backend()
     now = utcnow()
     with backend.sessions.begin() as s:
@@ -57,7 +62,12 @@ def outage_add(circle_code: str | None, division_id: int | None, subdivision_id:
                                  else now + timedelta(hours=hours))
         except DomainError as exc:
             raise _fail(exc) from exc
-        click.echo(f"outage {notice.id} added")
+        notice_id = notice.id
+        click.echo(f"outage {notice_id} added")
+    if notify and staff:
+        from bot.cli_broadcast import notify_outage
+
+        notify_outage(backend, notice_id, restored=False, staff=staff)
 
 
 @outage.command("list")
@@ -78,15 +88,24 @@ def outage_list() -> None:
 
 @outage.command("close")
 @click.argument("notice_id", type=int)
-def outage_close(notice_id: int) -> None:
+@click.option("--notify", is_flag=True, help="Also tell the area's consumers it is restored.")
+@click.option("--staff", help="Who closes it (needed with --notify).")
+def outage_close(notice_id: int, notify: bool, staff: str | None) -> None:
     from backend import outages
 
-    with _backend().sessions.begin() as s:
+    if notify and not staff:
+        raise click.UsageError("--notify needs --staff")
+    backend = _backend()
+    with backend.sessions.begin() as s:
         try:
             outages.close(s, notice_id)
         except DomainError as exc:
             raise _fail(exc) from exc
     click.echo(f"outage {notice_id} closed")
+    if notify and staff:
+        from bot.cli_broadcast import notify_outage
+
+        notify_outage(backend, notice_id, restored=True, staff=staff)
 
 
 # --- reports ----------------------------------------------------------------------------

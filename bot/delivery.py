@@ -8,6 +8,7 @@ same way; a 21610 (unsubscribed) opts the contact out."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -17,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import identity
+from backend.broadcasts.fanout import CONTENT_SID_PARAM as CONTENT_SID
+from backend.broadcasts.fanout import CONTENT_VARIABLES_PARAM as CONTENT_VARIABLES
 from backend.clock import utcnow
 from backend.models import Contact, ContactChannel, OutboxMessage
 from backend.outbox import enqueue, record_status
@@ -65,7 +68,8 @@ class TwilioDelivery:
             return self._sms(message)
         if message.channel != "whatsapp" or self.whatsapp is None:
             return self._sms(message)
-        if not message.params.get(TEMPLATE_ONLY) and self._in_window(message.address):
+        if (not message.params.get(TEMPLATE_ONLY) and not message.params.get(CONTENT_SID)
+                and self._in_window(message.address)):
             try:
                 return self.whatsapp.send_text(message.address, self._text(message,
                                                                            self.whatsapp))
@@ -79,12 +83,17 @@ class TwilioDelivery:
     # --- paths ---------------------------------------------------------------------------
     def _template_or_sms(self, message: OutgoingMessage) -> SendResult:
         spec = self.templates.get(message.message_key)
-        if spec.content_sid and self.whatsapp is not None:
-            params = from_outbox(message.params)
-            variables = {str(i): self.renderer.value(params.get(name), message.language)
-                         for i, name in enumerate(spec.variables, 1)}
+        own_sid = message.params.get(CONTENT_SID)  # a broadcast's own approved template
+        if (own_sid or spec.content_sid) and self.whatsapp is not None:
+            if own_sid:
+                sid, variables = own_sid, json.loads(message.params.get(CONTENT_VARIABLES) or "{}")
+            else:
+                params = from_outbox(message.params)
+                sid = spec.content_sid
+                variables = {str(i): self.renderer.value(params.get(name), message.language)
+                             for i, name in enumerate(spec.variables, 1)}
             try:
-                return self.whatsapp.send_template(message.address, spec.content_sid, variables)
+                return self.whatsapp.send_template(message.address, sid, variables)
             except RecipientOptedOut:
                 self._opt_out("whatsapp", message.address)
                 raise

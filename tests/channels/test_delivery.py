@@ -198,3 +198,22 @@ def test_status_unsigned_unknown_and_malformed(stack: Stack) -> None:
                              signature=None).status_code == 403
     assert stack.twilio_post("/webhooks/twilio/status", params).status_code == 204
     assert stack.twilio_post("/webhooks/twilio/status", {"MessageSid": "SMx"}).status_code == 400
+
+
+def test_broadcast_with_its_own_template_uses_it_even_inside_the_window(
+        sender, fake_twilio: FakeTwilio, session_factory: sessionmaker[Session]) -> None:  # noqa: ANN001
+    inbound_at(session_factory, timedelta(hours=2))
+    sid = "HX" + "ab" * 16
+    sender.send(out("whatsapp", "broadcast.body",
+                    {"body": "Save power", "_content_sid": sid,
+                     "_content_variables": json.dumps({"1": "Patna"})}))
+    (call,) = fake_twilio.calls(MESSAGES)
+    assert call.form["ContentSid"] == sid and "Body" not in call.form
+    assert json.loads(call.form["ContentVariables"]) == {"1": "Patna"}
+
+
+def test_broadcast_body_renders_in_the_reader_s_language() -> None:
+    renderer = Renderer()
+    text = renderer.text("broadcast.body", "hi", {"body": "बिजली बचाइए"})
+    assert text == "बिजली सहायक: बिजली बचाइए"
+    assert renderer.text("broadcast.body", "hi-Latn", {"body": "Save"}) == "Bijli Sahayak: Save"
