@@ -88,9 +88,15 @@ def serve(host: str, port: int) -> None:
     from bot.settings import AppSettings
 
     settings = AppSettings()
-    app = create_app(settings)
+    try:
+        app = create_app(settings, scheduler=settings.scheduler_embedded)
+    except ValueError as exc:  # a bad SCHEDULER_* schedule
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Bijli Sahayak on http://{host}:{port}  (API docs: /docs)")
     click.echo(channels_line(settings))
+    click.echo("scheduler: embedded (one process runs the jobs; SCHEDULER_EMBEDDED=0 if a "
+               "`sahayak scheduler` runs them)" if settings.scheduler_embedded
+               else "scheduler: not embedded (run `sahayak scheduler`)")
     if not settings.operator_api_keys:
         click.echo("note: OPERATOR_API_KEYS is not set, so the REST API refuses every call")
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
@@ -487,3 +493,14 @@ def alerts_scan(dry_run: bool) -> None:
         click.echo(f"{verb} {count:>8} {name}")
     if result.queued:
         click.echo(f"{verb} {result.total:>8} in all")
+
+
+# --- revenue managers, SLA escalation, scheduler (bot/cli_manager.py, bot/cli_scheduler.py) -
+def _add_scheduling_commands() -> None:
+    from bot import cli_manager, cli_scheduler
+
+    for module in (cli_manager, cli_scheduler):
+        module.register(main)
+
+
+_add_scheduling_commands()
