@@ -38,6 +38,14 @@ def reset(engine: Engine) -> None:
         conn.execute(text("DELETE FROM apscheduler_jobs"))
 
 
+def drop(engine: Engine) -> None:
+    """Leave the shared test database as the models describe it (plus APScheduler's table,
+    emptied)."""
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+        conn.execute(text("DELETE FROM apscheduler_jobs"))
+
+
 def runs(engine: Engine) -> list[int]:
     """The pid of each recorded run, in order."""
     with engine.connect() as conn:

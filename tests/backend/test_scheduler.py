@@ -53,6 +53,7 @@ def backend(engine: Engine, db_url: str) -> Iterator[Backend]:
     yield built
     use_backend(None)
     built.close()
+    probe.drop(engine)
 
 
 def _stored(engine: Engine) -> dict[str, float]:
@@ -200,6 +201,7 @@ def test_embedded_scheduler_starts_and_stops_with_the_app(db_url: str, engine: E
         assert {job.id for job in service.scheduler.get_jobs()} == {spec.id for spec in JOBS}
     assert not service.is_leader
     use_backend(None)
+    probe.drop(engine)
     plain = create_app(make_settings(db_url))
     assert plain.state.scheduler is None  # off unless asked (tests, `serve` decides)
     plain.state.backend.close()
