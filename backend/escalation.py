@@ -8,14 +8,13 @@ notices into the outbox. Only the managers' digests are built in Python, one per
 with escalations (a few dozen circles, not one per ticket).
 
 Re-running never notifies twice: a flagged ticket is never picked again, and every outbox
-row has an idempotency key (ticket and contact; circle and the digest's set of tickets).
+row has an idempotency key (ticket and contact; circle and the pass's first ticket).
 A circle without a manager is logged as a warning and counted; its tickets stay flagged
 (the consumer was told) and show as escalated in the staff API.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -193,8 +192,8 @@ def _notify_managers(conn: Connection, this_pass: ColumnElement[bool], now: date
         .where(this_pass, complaints.c.consumer_id.is_(None))).scalar_one()
     circles = conn.execute(
         select(Circle.id, Circle.code, Circle.name, Circle.name_hi, func.count(),
-               CircleManager.name, CircleManager.mobile_e164, CircleManager.channel,
-               CircleManager.language)
+               func.min(complaints.c.id), CircleManager.name, CircleManager.mobile_e164,
+               CircleManager.channel, CircleManager.language)
         .select_from(complaints)
         .join(consumers, consumers.c.id == complaints.c.consumer_id)
         .join(Circle, Circle.id == consumers.c.circle_id)
@@ -203,32 +202,41 @@ def _notify_managers(conn: Connection, this_pass: ColumnElement[bool], now: date
         .group_by(Circle.id, Circle.code, Circle.name, Circle.name_hi, CircleManager.name,
                   CircleManager.mobile_e164, CircleManager.channel, CircleManager.language)
         .order_by(Circle.code)).all()
+    ranked = (
+        select(consumers.c.circle_id, complaints.c.ticket,
+               func.row_number().over(
+                   partition_by=consumers.c.circle_id,
+                   order_by=(complaints.c.urgent.desc(), complaints.c.due_at,
+                             complaints.c.id)).label("rank"))
+        .select_from(complaints)
+        .join(consumers, consumers.c.id == complaints.c.consumer_id)
+        .where(this_pass).subquery("ranked"))
+    shown_by_circle: dict[int, list[str]] = {}
+    for circle_id, ticket in conn.execute(
+            select(ranked.c.circle_id, ranked.c.ticket).where(ranked.c.rank <= max_tickets)
+            .order_by(ranked.c.circle_id, ranked.c.rank)):
+        shown_by_circle.setdefault(circle_id, []).append(ticket)
     session = Session(bind=conn)  # enqueue takes a session; this one joins our transaction
     try:
-        for circle_id, code, name, name_hi, count, _who, mobile, channel, language in circles:
+        for (circle_id, code, name, name_hi, count, first_id, _who, mobile, channel,
+             language) in circles:
             if mobile is None:
                 log.warning("escalation: circle %s has %d overdue complaints and no revenue "
                             "manager (sahayak manager set)", code, count)
                 result.circles_without_manager[code] = count
                 continue
-            tickets = conn.execute(
-                select(complaints.c.id, complaints.c.ticket).select_from(complaints)
-                .join(consumers, consumers.c.id == complaints.c.consumer_id)
-                .where(this_pass, consumers.c.circle_id == circle_id)
-                .order_by(complaints.c.urgent.desc(), complaints.c.due_at, complaints.c.id)
-            ).all()
-            shown = [ticket for _id, ticket in tickets[:max_tickets]]
+            shown = shown_by_circle.get(circle_id, [])
             params: dict[str, object] = {"count": count,
                                          "circle": name_hi if language == "hi" else name,
                                          "tickets": ", ".join(shown)}
             if count > len(shown):
                 params["more"] = count - len(shown)
-            ids = ",".join(str(i) for i in sorted(i for i, _t in tickets))
-            digest = hashlib.sha256(ids.encode()).hexdigest()[:32]
             queued = enqueue(session, channel=channel, address=mobile,
                              message_key=DIGEST_MORE_KEY if "more" in params else DIGEST_KEY,
                              params=params, language=language,
-                             idempotency_key=f"escalation-digest:{circle_id}:{digest}",
+                             # A ticket is escalated once, so passes never share
+                             # tickets: the pass's first ticket names its digest.
+                             idempotency_key=f"escalation-digest:{circle_id}:{first_id}",
                              now=now)
             result.digests += queued is not None
             log.debug("escalation digest for circle %s to %s", code, mask_address(mobile))

@@ -88,6 +88,16 @@ def test_overdue_escalated_once_with_history_and_consumer_notice(
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 4
         assert s.scalar(select(func.count()).select_from(ComplaintEvent)
                         .where(ComplaintEvent.note == escalation.HISTORY_NOTE)) == 2
+    # A ticket falling overdue later makes a new, separate digest (its own key).
+    with session_factory.begin() as s:
+        late3 = _file(s, english, "meter_fault", at=T0 + timedelta(hours=1)).ticket
+    third = _escalate(engine, T0 + timedelta(hours=26))
+    assert (third.escalated, third.consumer_messages, third.digests) == (2, 2, 1)
+    with session_factory() as s:
+        digests = s.scalars(select(OutboxMessage).where(
+            OutboxMessage.message_key == escalation.DIGEST_KEY).order_by(OutboxMessage.id)).all()
+    assert len({d.idempotency_key for d in digests}) == 2
+    assert set(digests[1].params["tickets"].split(", ")) == {in_time, late3}
 
 
 def test_manager_digest_is_bounded_and_masked_in_logs(

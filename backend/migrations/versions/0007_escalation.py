@@ -1,5 +1,5 @@
-"""complaint SLA escalation: complaints.escalated_at (+ partial index of what is still to
-escalate) and circle_managers (who gets each circle's overdue digest).
+"""complaint SLA escalation: complaints.escalated_at (+ partial indexes: what is still to
+escalate, and each pass's tickets by their stamp) and circle_managers (who gets each circle's overdue digest).
 
 The scheduler's job table (apscheduler_jobs) is not here: APScheduler's SQLAlchemyJobStore
 creates it on first start and owns its layout; env.py keeps autogenerate away from it.
@@ -22,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 WHERE = "status IN ('open', 'in_progress') AND escalated_at IS NULL"
+ESCALATED = "escalated_at IS NOT NULL"
 
 
 def upgrade() -> None:
@@ -39,10 +40,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('escalated_at', backend.types.UtcDateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_complaints_escalation_due', ['due_at'], unique=False,
                               postgresql_where=sa.text(WHERE), sqlite_where=sa.text(WHERE))
+        batch_op.create_index('ix_complaints_escalated_at', ['escalated_at'], unique=False,
+                              postgresql_where=sa.text(ESCALATED),
+                              sqlite_where=sa.text(ESCALATED))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaints_escalated_at', postgresql_where=sa.text(ESCALATED),
+                            sqlite_where=sa.text(ESCALATED))
         batch_op.drop_index('ix_complaints_escalation_due',
                             postgresql_where=sa.text(WHERE), sqlite_where=sa.text(WHERE))
         batch_op.drop_column('escalated_at')
