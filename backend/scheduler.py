@@ -190,8 +190,9 @@ class SchedulerService:
                                         daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 60.0) -> None:
-        """Stop electing, let running jobs finish, release the lock."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop electing, let running jobs finish (each is one transaction: cutting one
+        short would only roll it back), release the lock."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
