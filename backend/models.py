@@ -399,6 +399,31 @@ class Complaint(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set once by the SLA escalation pass: open past `due_at`, reported to the circle's
+    # revenue manager. Never cleared (the history says when; a reopened ticket keeps it).
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# What the escalation pass scans: open, not yet escalated tickets by due time (small);
+# then its own tickets by their stamp, without scanning years of closed complaints.
+_partial_index("ix_complaints_escalation_due",
+               "status IN ('open', 'in_progress') AND escalated_at IS NULL",
+               Complaint.due_at)
+_partial_index("ix_complaints_escalated_at", "escalated_at IS NOT NULL", Complaint.escalated_at)
+
+
+class CircleManager(Base):
+    """The revenue manager (वरीय प्रबंधक, राजस्व) of a circle: who gets the digest of the
+    circle's overdue complaints, on which channel and in which language. One per circle."""
+
+    __tablename__ = "circle_managers"
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    mobile_e164: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))  # sms | whatsapp
+    language: Mapped[str] = mapped_column(String(8), default="hi")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ComplaintEvent(Base):

@@ -61,6 +61,21 @@ class Settings(BaseSettings):
         description="How long provider message ids are kept for dedupe (providers retry "
         "for minutes to hours).")
 
+    scheduler_embedded: bool = Field(
+        default=True, description="`sahayak serve` runs the scheduler in-process (the lock "
+        "keeps it to one runner across processes); 0 when a `sahayak scheduler` runs.")
+    scheduler_alert_scan: str = Field(
+        default="15", description="Alert scan: minutes between runs, a crontab line "
+        "(local time), or 'off'.")
+    scheduler_escalation: str = Field(
+        default="10", description="Complaint SLA escalation: minutes, crontab or 'off'.")
+    scheduler_disconnect: str = Field(
+        default="15", description="Disconnection sweep: minutes, crontab or 'off' (it "
+        "cuts only inside the cut window whatever the schedule).")
+    scheduler_lock_retry_s: float = Field(
+        default=15.0, gt=0, le=3600, description="How often a standby scheduler tries to "
+        "take the lock, and the holder checks it still has it.")
+
     @field_validator("operator_api_keys", "readonly_api_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

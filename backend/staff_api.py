@@ -4,11 +4,12 @@ reach the consumer through the outbox, in their language and on their channel.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import and_, not_, select
 
 from backend import complaints, handoff
 from backend.clock import utcnow
@@ -33,12 +34,14 @@ class ReplyIn(BaseModel):
     staff: str = Field(min_length=1, max_length=64)
 
 
-def _complaint(c: Complaint) -> dict:
+def _complaint(c: Complaint, now: datetime) -> dict:
     return {"ticket": c.ticket, "category": c.category, "status": c.status.value,
             "urgent": c.urgent, "ca_number": c.ca_number, "consumer_id": c.consumer_id,
             "area": c.area, "description": c.description, "reports": c.reports,
             "created_at": c.created_at.isoformat(), "due_at": c.due_at.isoformat(),
-            "updated_at": c.updated_at.isoformat()}
+            "updated_at": c.updated_at.isoformat(),
+            "overdue": c.status in complaints.OPEN and c.due_at <= now,
+            "escalated_at": c.escalated_at.isoformat() if c.escalated_at else None}
 
 
 def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
@@ -46,13 +49,18 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
     sessions = backend.sessions
 
     @router.get("/complaints", dependencies=read)
-    def list_complaints(status: ComplaintStatus | None = None,
+    def list_complaints(status: ComplaintStatus | None = None, overdue: bool | None = None,
                         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict]:
+        """`overdue=true`: open tickets past their due time (escalated or about to be)."""
+        now = utcnow()
         query = select(Complaint).order_by(Complaint.urgent.desc(), Complaint.due_at)
         if status is not None:
             query = query.where(Complaint.status == status)
+        late = and_(Complaint.status.in_(complaints.OPEN), Complaint.due_at <= now)
+        if overdue is not None:
+            query = query.where(late if overdue else not_(late))
         with sessions() as s:
-            return [_complaint(c) for c in s.scalars(query.limit(limit))]
+            return [_complaint(c, now) for c in s.scalars(query.limit(limit))]
 
     @router.get("/complaints/{ticket}", dependencies=read)
     def show_complaint(ticket: TICKET) -> dict:
@@ -60,7 +68,7 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
             c = complaints.get(s, ticket)
             events = [{"at": e.at.isoformat(), "status": e.status.value, "note": e.note,
                        "staff": e.staff} for e in complaints.history(s, c)]
-            return {**_complaint(c), "history": events}
+            return {**_complaint(c, utcnow()), "history": events}
 
     @router.post("/complaints/{ticket}/status", dependencies=write)
     def set_status(ticket: TICKET, body: StatusIn) -> dict:

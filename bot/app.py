@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from sqlalchemy import func, make_url, select
 
 from backend.api import BodySizeLimit, install_api
 from backend.models import Consumer
+from backend.scheduler import SchedulerService
 from backend.services import Backend, build_backend
 from backend.settings import Settings
 from bot.channels.setup import install_channels
@@ -23,23 +25,31 @@ VERSION = "0.1.0"
 
 
 def create_app(settings: Settings | None = None, backend: Backend | None = None, *,
-               assistant: Assistant | None = None) -> FastAPI:
-    """`assistant` (engine + renderer) is built from the backend when a channel is on."""
+               assistant: Assistant | None = None, scheduler: bool = False) -> FastAPI:
+    """`assistant` (engine + renderer) is built from the backend when a channel is on.
+    `scheduler`: run the periodic jobs in this process while it serves (`sahayak serve`
+    does unless SCHEDULER_EMBEDDED=0); the leader lock keeps it to one process."""
     settings = settings or AppSettings()
     backend = backend or build_backend(settings)
+    jobs = SchedulerService(backend) if scheduler else None  # bad schedules fail here
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await channels.start()
+        if jobs is not None:
+            jobs.start()
         try:
             yield
         finally:
+            if jobs is not None:
+                await asyncio.to_thread(jobs.stop)  # waits for running jobs
             await channels.stop()
             backend.close()
 
     app = FastAPI(title="Bijli Sahayak", version=VERSION, lifespan=lifespan,
                   description="Prepaid metering API and consumer assistant (बिजली सहायक).")
     app.state.backend = backend
+    app.state.scheduler = jobs
     install_api(app, backend)
     channels = install_channels(app, settings, backend, assistant)
     app.state.channels = channels
@@ -65,8 +75,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
 
 def app_from_env() -> FastAPI:
     """The app from the environment's settings: the factory each `serve --workers N`
-    process calls (uvicorn imports it by name)."""
-    return create_app(AppSettings())
+    process calls (uvicorn imports it by name). Each embeds the scheduler unless
+    SCHEDULER_EMBEDDED=0; the leader lock lets one of them run the jobs."""
+    settings = AppSettings()
+    return create_app(settings, scheduler=settings.scheduler_embedded)
 
 
 WEBCHAT_ITEM = '<li>Web chat (demo): <a href="/chat">/chat</a>, talk as a demo consumer</li>'

@@ -91,17 +91,23 @@ def serve(host: str, port: int, workers: int) -> None:
     from bot.settings import AppSettings
 
     settings = AppSettings()
+    try:  # built here even with --workers, so a bad SCHEDULER_* schedule stops us now
+        app = create_app(settings, scheduler=settings.scheduler_embedded)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Bijli Sahayak on http://{host}:{port}  (API docs: /docs)"
                + (f", {workers} worker processes" if workers > 1 else ""))
     click.echo(channels_line(settings))
+    click.echo("scheduler: embedded (one process runs the jobs; SCHEDULER_EMBEDDED=0 if a "
+               "`sahayak scheduler` runs them)" if settings.scheduler_embedded
+               else "scheduler: not embedded (run `sahayak scheduler`)")
     if not settings.operator_api_keys:
         click.echo("note: OPERATOR_API_KEYS is not set, so the REST API refuses every call")
     if workers > 1:  # each worker process builds its own app from the environment
         uvicorn.run("bot.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_level=settings.log_level.lower())
     else:
-        uvicorn.run(create_app(settings), host=host, port=port,
-                    log_level=settings.log_level.lower())
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
 
 
 @main.command()
@@ -496,3 +502,14 @@ def alerts_scan(dry_run: bool) -> None:
         click.echo(f"{verb} {count:>8} {name}")
     if result.queued:
         click.echo(f"{verb} {result.total:>8} in all")
+
+
+# --- revenue managers, SLA escalation, scheduler (bot/cli_manager.py, bot/cli_scheduler.py) -
+def _add_scheduling_commands() -> None:
+    from bot import cli_manager, cli_scheduler
+
+    for module in (cli_manager, cli_scheduler):
+        module.register(main)
+
+
+_add_scheduling_commands()

@@ -10,12 +10,18 @@ from backend.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+#: Tables other libraries create and own (APScheduler's job store): autogenerate ignores them.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"),
                       target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -34,7 +40,8 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:  # noqa: ANN001
     # render_as_batch lets ALTERs work on SQLite too.
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True,
+                      include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

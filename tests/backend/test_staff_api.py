@@ -80,3 +80,31 @@ def test_handoff_reply_and_release(client: TestClient) -> None:
     with _sessions(client)() as s:
         [row] = s.scalars(select(OutboxMessage)).all()
         assert (row.address, row.message_key) == ("+917000000602", "handoff.staff_reply")
+
+
+def test_listing_shows_overdue_and_escalated(client: TestClient) -> None:
+    from datetime import timedelta
+
+    from backend.clock import utcnow
+    from backend.escalation import escalate
+
+    now = utcnow()
+    with _sessions(client).begin() as s:
+        consumer = make_consumer(s, mobile="+917000000611")
+        late = complaints.file_complaint(s, category="no_supply", description="",
+                                         consumer_id=consumer.id,
+                                         now=now - timedelta(hours=5)).complaint.ticket
+        fresh = complaints.file_complaint(s, category="meter_fault", description="",
+                                          consumer_id=consumer.id, now=now).complaint.ticket
+    with client.app.state.backend.engine.begin() as conn:  # type: ignore[attr-defined]
+        assert escalate(conn, now).escalated == 1
+    listed = {c["ticket"]: c for c in client.get("/api/v1/staff/complaints", headers=RO).json()}
+    assert listed[late]["overdue"] is True and listed[late]["escalated_at"] is not None
+    assert listed[fresh]["overdue"] is False and listed[fresh]["escalated_at"] is None
+    only = client.get("/api/v1/staff/complaints?overdue=true", headers=RO).json()
+    assert [c["ticket"] for c in only] == [late]
+    rest = client.get("/api/v1/staff/complaints?overdue=false", headers=RO).json()
+    assert [c["ticket"] for c in rest] == [fresh]
+    assert client.get("/api/v1/staff/complaints?overdue=maybe", headers=RO).status_code == 422
+    shown = client.get(f"/api/v1/staff/complaints/{late}", headers=RO).json()
+    assert shown["history"][-1]["note"].startswith("overdue: escalated")
