@@ -64,6 +64,10 @@ JOBS: tuple[JobSpec, ...] = (
     # 5 minutes late and wait for the next (the window check uses the real time anyway).
     JobSpec("metering.disconnect", "backend.scheduler:run_disconnection_sweep",
             "scheduler_disconnect", misfire_grace_time=300),
+    # A scheduled broadcast that is late still goes out (send_due sends anything due);
+    # promotional ones then wait for their window in the outbox claim.
+    JobSpec("broadcasts.send_due", "backend.scheduler:run_broadcasts_due",
+            "scheduler_broadcasts"),
 )
 
 
@@ -142,6 +146,14 @@ def run_disconnection_sweep() -> None:
     with backend.engine.begin() as conn:
         cut = apply_disconnections(conn, backend.rules.disconnection, utcnow(), backend.tz)
     log.info("job metering.disconnect: %d meters cut", cut)
+
+
+def run_broadcasts_due() -> None:
+    from backend.broadcasts.service import send_due
+
+    reports = send_due(job_backend().sessions, utcnow())
+    log.info("job broadcasts.send_due: %d broadcasts sent, %d messages queued",
+             len(reports), sum(r.queued for r in reports))
 
 
 # ------------------------------------------------------------------------ the service

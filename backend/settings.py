@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     scheduler_disconnect: str = Field(
         default="15", description="Disconnection sweep: minutes, crontab or 'off' (it "
         "cuts only inside the cut window whatever the schedule).")
+    scheduler_broadcasts: str = Field(
+        default="1", description="Scheduled broadcasts: minutes between checks for "
+        "broadcasts whose time has come, crontab or 'off'.")
     scheduler_lock_retry_s: float = Field(
         default=15.0, gt=0, le=3600, description="How often a standby scheduler tries to "
         "take the lock, and the holder checks it still has it.")

@@ -68,7 +68,8 @@ def test_jobs_registered_with_ids_and_options_and_kept_on_restart(
     try:
         wait_for(lambda: first.is_leader, "leadership")
         jobs = {job.id: job for job in first.scheduler.get_jobs()}
-        assert set(jobs) == {"alerts.scan", "complaints.escalate", "metering.disconnect"}
+        assert set(jobs) == {"alerts.scan", "complaints.escalate", "metering.disconnect",
+                             "broadcasts.send_due"}
         for spec in JOBS:
             job = jobs[spec.id]
             assert job.func_ref == spec.func and job.max_instances == 1
@@ -78,11 +79,12 @@ def test_jobs_registered_with_ids_and_options_and_kept_on_restart(
         assert jobs["alerts.scan"].misfire_grace_time is None
         assert jobs["alerts.scan"].trigger.interval == timedelta(minutes=15)
         assert jobs["complaints.escalate"].trigger.interval == timedelta(minutes=10)
+        assert jobs["broadcasts.send_due"].trigger.interval == timedelta(minutes=1)
     finally:
         first.stop()
     assert not first.is_leader
     before = _stored(engine)
-    assert len(before) == 3
+    assert len(before) == 4
     second = SchedulerService(backend)  # a restart: same ids replaced, not added
     second.start()
     try:
@@ -97,7 +99,7 @@ def test_jobs_registered_with_ids_and_options_and_kept_on_restart(
     try:
         wait_for(lambda: third.is_leader, "leadership with new schedules")
         jobs = {job.id: job for job in third.scheduler.get_jobs()}
-        assert set(jobs) == {"alerts.scan", "complaints.escalate"}
+        assert set(jobs) == {"alerts.scan", "complaints.escalate", "broadcasts.send_due"}
         assert jobs["complaints.escalate"].trigger.interval == timedelta(minutes=5)
         after = _stored(engine)
         assert after["alerts.scan"] == before["alerts.scan"]
@@ -117,7 +119,7 @@ def test_escalation_job_runs_and_commits(backend: Backend,
                                   consumer_id=consumer.id)
     service = SchedulerService(backend, triggers={
         "complaints.escalate": IntervalTrigger(seconds=1), "alerts.scan": None,
-        "metering.disconnect": None})
+        "metering.disconnect": None, "broadcasts.send_due": None})
     service.start()
 
     def escalated() -> int:
@@ -249,3 +251,31 @@ def test_cli_scheduler_refuses_bad_schedule_and_unmigrated_db(tmp_path: Path,
     empty = CliRunner().invoke(main, ["scheduler"],
                                env={"DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}"})
     assert empty.exit_code == 1 and "sahayak db upgrade" in empty.output
+
+
+def test_broadcast_job_sends_a_due_broadcast(backend: Backend,
+                                             session_factory: sessionmaker[Session]) -> None:
+    from backend.broadcasts import service as broadcasts
+    from backend.broadcasts.spec import Draft
+    from backend.models import BroadcastStatus
+    from backend.scheduler import run_broadcasts_due
+
+    now = utcnow()
+    with session_factory.begin() as s:
+        make_consumer(s, mobile="+917000001002")
+        due = broadcasts.create(s, Draft(title="Save power", message_class="service",
+                                         body_hi="बिजली बचाइए।", body_en="Save power.",
+                                         created_by="asha",
+                                         scheduled_at=now + timedelta(minutes=1)), now).id
+    use_backend(backend)
+    run_broadcasts_due()  # not due yet
+    with session_factory() as s:
+        assert {b.id: b.status for b in broadcasts.list_broadcasts(s)} == {
+            due: BroadcastStatus.SCHEDULED}
+        s.execute(text("UPDATE broadcasts SET scheduled_at = :t"),
+                  {"t": now - timedelta(minutes=1)})
+        s.commit()
+    run_broadcasts_due()
+    with session_factory() as s:
+        assert {b.id: b.status for b in broadcasts.list_broadcasts(s)} == {
+            due: BroadcastStatus.QUEUED}
