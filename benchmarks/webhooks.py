@@ -5,8 +5,10 @@ A scratch PostgreSQL database (`BENCH_DATABASE_URL` admin URL) gets N demo consu
 listens on loopback; a separate load process posts Twilio-signed webhooks over C
 keep-alive connections and replays 5% of MessageSids as Twilio would on a timeout. Each
 run first warms every worker on other senders. Reported: msgs/s, p50/p99 latency, lost (a
-MessageSid never answered with TwiML), duplicated (a MessageSid answered twice, or stored
-other than once in processed_messages).
+MessageSid never answered with a 200 TwiML response), duplicated (a MessageSid answered
+with a message twice, or stored other than once in processed_messages), and silent ones
+(answered with an empty <Response/>: by design for contacts the bot handed to a person
+after three misunderstandings, which the mix's gibberish causes).
 
     .venv/bin/python -m benchmarks.webhooks --messages 3000 --workers 1,2 --concurrency 16
 """
@@ -79,7 +81,8 @@ async def _load(url: str, phones: list[str], messages: int, concurrency: int,
     for item in work:
         queue.put_nowait(item)
     latencies: list[float] = []
-    answers: dict[str, int] = {sid: 0 for sid, _ in work}
+    answers: dict[str, int] = {sid: 0 for sid, _ in work}  # 200 with a <Message>
+    received: dict[str, int] = {sid: 0 for sid, _ in work}  # any 200 TwiML
     errors = 0
 
     async def connection() -> None:
@@ -94,9 +97,10 @@ async def _load(url: str, phones: list[str], messages: int, concurrency: int,
                 length = _CONTENT_LENGTH.search(head)
                 body = await reader.readexactly(int(length.group(1)) if length else 0)
                 latencies.append(time.perf_counter() - started)
-                if head.startswith(b"HTTP/1.1 200") and b"<Message>" in body:
-                    answers[sid] += 1
-                elif not head.startswith(b"HTTP/1.1 200"):
+                if head.startswith(b"HTTP/1.1 200") and b"<Response" in body:
+                    received[sid] += 1
+                    answers[sid] += b"<Message>" in body
+                else:
                     errors += 1
         finally:
             writer.close()
@@ -107,7 +111,8 @@ async def _load(url: str, phones: list[str], messages: int, concurrency: int,
     q = statistics.quantiles(latencies, n=100)
     return {"requests": len(latencies), "first": messages, "rate": len(latencies) / elapsed,
             "p50": q[49] * 1000, "p90": q[89] * 1000, "p99": q[98] * 1000,
-            "lost": sum(1 for n in answers.values() if n == 0),
+            "lost": sum(1 for n in received.values() if n == 0),
+            "silent": sum(1 for sid, n in answers.items() if n == 0 and received[sid]),
             "answered_twice": sum(1 for n in answers.values() if n > 1), "errors": errors}
 
 
@@ -170,14 +175,18 @@ def _reset(url: str) -> None:
     engine.dispose()
 
 
-def _stored(url: str, tag: str) -> tuple[int, int]:
+def _stored(url: str, tag: str) -> tuple[int, int, int]:
+    """MessageSids stored, distinct ones, and contacts handed to a person (the bot then
+    stays silent by design: those messages get an empty <Response/>)."""
     engine = make_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(text(
             "SELECT count(*), count(DISTINCT message_id) FROM processed_messages "
             "WHERE channel = 'whatsapp' AND message_id LIKE :p"), {"p": f"SM{tag}%"}).one()
+        handed = conn.execute(text(
+            "SELECT count(*) FROM contacts WHERE handoff_at IS NOT NULL")).scalar_one()
     engine.dispose()
-    return int(rows[0]), int(rows[1])
+    return int(rows[0]), int(rows[1]), int(handed)
 
 
 def _load_process(url: str, phones: Path, messages: int, concurrency: int, tag: str) -> dict:
@@ -219,18 +228,20 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
-            stored, distinct = _stored(url, tag)
+            stored, distinct, result["handed_off"] = _stored(url, tag)
             result["duplicated"] = result["answered_twice"] + (stored - distinct)
             result["stored"] = stored
             rows.append((workers, result))
             print(f"workers={workers}: {result['rate']:.0f} req/s", file=sys.stderr)
     print("| worker processes | concurrency | requests (5% replays) | msgs/s | p50 ms | "
-          "p90 ms | p99 ms | lost | duplicated | errors | MessageSids stored |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "p90 ms | p99 ms | lost | duplicated | errors | MessageSids stored | "
+          "silent (contacts handed off) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for workers, r in rows:
         print(f"| {workers} | {args.concurrency} | {r['requests']:,} | {r['rate']:,.0f} | "
               f"{r['p50']:.1f} | {r['p90']:.1f} | {r['p99']:.1f} | {r['lost']} | "
-              f"{r['duplicated']} | {r['errors']} | {r['stored']:,} of {r['first']:,} |")
+              f"{r['duplicated']} | {r['errors']} | {r['stored']:,} of {r['first']:,} | "
+              f"{r['silent']} ({r['handed_off']}) |")
 
 
 if __name__ == "__main__":
