@@ -280,8 +280,17 @@ def process_batch(session_factory: sessionmaker[Session], sender: Sender, *, wor
     started = time.monotonic()
     claim = claim_paced(session_factory, worker_id, limit, now or utcnow(), lease_s, limits)
 
+    paused: dict[str, datetime] = {}  # channels a 429 paused during this batch
+
     def attempt(message: OutgoingMessage) -> _Outcome:
-        return _attempt(sender, message, policy, now, rng, limits)
+        until = paused.get(message.channel)
+        if until is not None:  # hold the rest of the channel back too, unsent
+            return _Outcome(message, "throttled", _throttled(until), pause_until=until)
+        outcome = _attempt(sender, message, policy, now, rng, limits)
+        if outcome.pause_until is not None:
+            paused[message.channel] = max(outcome.pause_until,
+                                          paused.get(message.channel, outcome.pause_until))
+        return outcome
 
     budget_s = lease_s * LEASE_BUDGET
     outcomes, unsent = _send_all(claim, attempt, started, budget_s, concurrency)
@@ -352,10 +361,9 @@ def _attempt(sender: Sender, message: OutgoingMessage, policy: RetryPolicy,
         until = (now or utcnow()) + timedelta(seconds=min(pause_s, 3600.0))
         log.info("outbox #%s: channel %s rate-limited by the provider, paused %.1fs",
                  message.id, message.channel, pause_s)
-        return _Outcome(message, "throttled", {
-            "status": OutboxStatus.PENDING, "attempts": OutboxMessage.attempts - 1,
-            "locked_until": None, "next_attempt_at": until,
-            "last_error": error_text(exc, message)}, pause_until=until)
+        return _Outcome(message, "throttled", {**_throttled(until),
+                                               "last_error": error_text(exc, message)},
+                        pause_until=until)
     except PermanentSendError as exc:
         return _failed(message, exc, None)
     except TransientSendError as exc:
@@ -370,6 +378,12 @@ def _attempt(sender: Sender, message: OutgoingMessage, policy: RetryPolicy,
     return _Outcome(message, "sent", {"provider_id": provider_id,
                                       "provider_status": (result.status or "")[:32] or None,
                                       "sent_at": now or utcnow()})
+
+
+def _throttled(until: datetime) -> dict[str, Any]:
+    """Back to pending until the channel's pause ends, giving back the claim's attempt."""
+    return {"status": OutboxStatus.PENDING, "attempts": OutboxMessage.attempts - 1,
+            "locked_until": None, "next_attempt_at": until}
 
 
 def _failed(message: OutgoingMessage, exc: Exception,

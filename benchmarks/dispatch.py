@@ -151,7 +151,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=30_000)
     parser.add_argument("--rate", type=float, default=500.0, help="provider and worker limit")
-    parser.add_argument("--provider-burst", type=float, default=50.0)
+    parser.add_argument("--provider-burst", type=float, default=100.0,
+                        help="the fake's bucket: 100 at 500/s tolerates 0.2 s of jitter")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8)

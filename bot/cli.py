@@ -40,7 +40,13 @@ def _backend():  # noqa: ANN202
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(verbose: bool) -> None:
     """Bijli Sahayak — assistant for smart prepaid electricity meter consumers."""
-    level = logging.DEBUG if verbose else getattr(logging, _settings().log_level.upper(),
+    from pydantic import ValidationError
+
+    try:
+        settings = _settings()
+    except ValidationError as exc:
+        raise click.ClickException(f"bad configuration: {exc}") from None
+    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(),
                                                     logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not verbose:
