@@ -73,17 +73,16 @@ def test_posts_rendered_json_and_reads_the_provider_id() -> None:
     (500, TransientSendError), (503, TransientSendError), (400, PermanentSendError),
     (401, PermanentSendError)])
 def test_errors_are_classified(status: int, error: type[Exception]) -> None:
-    with answering(status) as (url, _):
-        with pytest.raises(error) as caught:
-            HttpGatewaySender(url, Renderer()).send(MESSAGE)
+    with answering(status) as (url, _), pytest.raises(error) as caught:
+        HttpGatewaySender(url, Renderer()).send(MESSAGE)
     assert not isinstance(caught.value, RateLimitedError)
     assert "+917000000001" not in str(caught.value)
 
 
 def test_429_is_a_rate_limit_with_retry_after() -> None:
-    with answering(429, headers={"Retry-After": "12"}) as (url, _):
-        with pytest.raises(RateLimitedError) as caught:
-            HttpGatewaySender(url, Renderer()).send(MESSAGE)
+    with answering(429, headers={"Retry-After": "12"}) as (url, _), \
+            pytest.raises(RateLimitedError) as caught:
+        HttpGatewaySender(url, Renderer()).send(MESSAGE)
     assert caught.value.retry_after_s == 12
 
 
