@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 500
 LEASE_BUDGET = 0.8  # stop sending from a batch once this share of its lease has gone
+MAX_SLOT_LAG_S = 0.1  # further behind its booked send slots, a worker books new ones
 _LIMITS = {"channel": 16, "address": 64, "message_key": 64, "language": 8,
            "idempotency_key": 128}
 # Delivery statuses in the order providers report them; a late callback never moves a
@@ -293,45 +294,63 @@ def process_batch(session_factory: sessionmaker[Session], sender: Sender, *, wor
         return outcome
 
     budget_s = lease_s * LEASE_BUDGET
-    outcomes, unsent = _send_all(claim, attempt, started, budget_s, concurrency)
-    if unsent:
+    outcomes, unsent, late = _send_all(claim, attempt, started, budget_s, concurrency,
+                                       check_lag=now is None)
+    if late:
+        log.info("outbox worker %s: more than %.2fs behind its send slots, released %d "
+                 "message(s) to book new ones", worker_id, MAX_SLOT_LAG_S, late)
+    if len(unsent) > late:
         log.warning("outbox worker %s: lease nearly over, released %d unsent message(s)",
-                    worker_id, len(unsent))
+                    worker_id, len(unsent) - late)
     return _record(session_factory, outcomes, unsent, worker_id)
 
 
 def _send_all(claim: Claim, attempt: Callable[[OutgoingMessage], _Outcome], started: float,
-              budget_s: float, concurrency: int,
-              ) -> tuple[list[_Outcome], list[OutgoingMessage]]:
-    """Send in schedule order; returns the outcomes and the messages left unsent."""
-    schedule = claim.schedule()
+              budget_s: float, concurrency: int, *, check_lag: bool,
+              ) -> tuple[list[_Outcome], list[OutgoingMessage], int]:
+    """Send in schedule order. Returns the outcomes, the messages left unsent, and how
+    many of those were left because the worker fell behind its slots (a stalled worker
+    that caught up at once would burst past the provider's limit)."""
     futures: list[Future[_Outcome]] = []
     outcomes: list[_Outcome] = []
+    unsent: list[OutgoingMessage] = []
+    behind: set[str] = set()  # channels whose slots this worker could not keep
     free = threading.Semaphore(concurrency)
     pool = ThreadPoolExecutor(concurrency, thread_name_prefix="outbox-send") \
         if concurrency > 1 else None
-    index = len(schedule)
+    schedule = claim.schedule()
     try:
-        for index, (message, when) in enumerate(schedule):  # noqa: B007 - index used after
+        for index, (message, when) in enumerate(schedule):
+            if message.channel in behind:
+                unsent.append(message)
+                continue
             if not _wait_until(when, started, budget_s):
+                unsent += [m for m, _ in schedule[index:]]
                 break
+            if pool is not None:
+                free.acquire()
+            if check_lag and when is not None and \
+                    (utcnow() - when).total_seconds() > MAX_SLOT_LAG_S:
+                behind.add(message.channel)
+                unsent.append(message)
+                if pool is not None:
+                    free.release()
+                continue
             if pool is None:
                 outcomes.append(attempt(message))
                 continue
-            free.acquire()
             if time.monotonic() - started > budget_s:
                 free.release()
+                unsent += [m for m, _ in schedule[index:]]
                 break
             future = pool.submit(attempt, message)
             future.add_done_callback(lambda _: free.release())
             futures.append(future)
-        else:
-            index = len(schedule)
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
     outcomes += [f.result() for f in futures]
-    return outcomes, [m for m, _ in schedule[index:]]
+    return outcomes, unsent, sum(1 for m in unsent if m.channel in behind)
 
 
 def _wait_until(when: datetime | None, started: float, budget_s: float) -> bool:

@@ -106,6 +106,29 @@ def test_process_batch_paces_and_records_many_at_once(session_factory: sessionma
     assert len({r.provider_id for r in rows}) == 30 and all(r.sent_at for r in rows)
 
 
+class StallingSender(RecordingSender):
+    """Stalls on its first send, like a worker starved of CPU."""
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        if not self.calls:
+            time.sleep(0.35)
+        return super().send(message)
+
+
+def test_a_worker_behind_its_slots_books_new_ones_instead_of_bursting(
+        session_factory: sessionmaker[Session]) -> None:
+    _enqueue(session_factory, 5, now=datetime.now(UTC))
+    limits = RateLimits({"sms": 10.0}, burst_s=1.0)  # slots 0.1 s apart
+    sender = StallingSender()
+    result = process_batch(session_factory, sender, worker_id="w", policy=POLICY,
+                           limits=limits)
+    # the stall put the next slots more than 0.1 s in the past: not sent in a burst
+    assert result == BatchResult(sent=1, skipped=4) and len(sender.calls) == 1
+    rows = _rows(session_factory)
+    assert sorted((r.status, r.attempts) for r in rows) == sorted(
+        [(OutboxStatus.SENT, 1)] + [(OutboxStatus.PENDING, 0)] * 4)
+
+
 # ---------------------------------------------------------------------------- 429
 
 
