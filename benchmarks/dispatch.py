@@ -94,9 +94,10 @@ def one_run(args: argparse.Namespace, sender: str, kill: bool) -> dict:
         env = worker_env(url, fake.url, sender, args.rate)
         command = [SAHAYAK, "worker", "--batch-size", str(args.batch_size), "--concurrency",
                    str(args.concurrency), "--lease", str(args.lease), "--poll-interval", "0.2"]
+        logs = [Path(cwd) / f"worker-{i}.log" for i in range(args.workers)]
         workers = [subprocess.Popen(command + ["--worker-id", f"bench-{i}"], env=env, cwd=cwd,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                   for i in range(args.workers)]
+                                    stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+                   for i, log in enumerate(logs)]
         started = time.monotonic()
         deadline = started + n / args.rate * 3 + 60 + (args.lease if kill else 0)
         killed_at = None
@@ -112,9 +113,8 @@ def one_run(args: argparse.Namespace, sender: str, kill: bool) -> dict:
                 if accepted >= n and db_counts(url).get("sent", 0) >= n:
                     break
                 if any(w.poll() not in (None, -signal.SIGKILL) for w in workers):
-                    raise RuntimeError("a worker exited: " + next(
-                        w.stderr.read().decode()[-2000:] for w in workers  # type: ignore[union-attr]
-                        if w.poll() is not None))
+                    raise RuntimeError("a worker exited: " + "\n".join(
+                        log.read_text()[-2000:] for log in logs))
                 time.sleep(0.2)
             elapsed = time.monotonic() - started
             for w in workers:
@@ -132,6 +132,8 @@ def one_run(args: argparse.Namespace, sender: str, kill: bool) -> dict:
         counts = fake.counts()
         times = sorted(fake.times())
         status = db_counts(url)
+        problems = [line for log in logs for line in log.read_text().splitlines()
+                    if " WARNING " in line or " ERROR " in line]
     wanted = {address(i) for i in range(1, n + 1)}
     lo, hi = times[int(0.1 * len(times))], times[int(0.9 * len(times)) - 1]
     return {
@@ -144,6 +146,7 @@ def one_run(args: argparse.Namespace, sender: str, kill: bool) -> dict:
         "killed_at_s": round(killed_at, 1) if killed_at is not None else None,
         "db_status": status,
         "worker_cpu_ms_per_msg": round(sum(cpu.values()) * 1000 / n, 2),
+        "worker_warnings": len(problems), "first_warnings": problems[:3],
     }
 
 
