@@ -75,14 +75,14 @@ class HttpGatewaySender:
         """POST on a pooled connection; a reused connection the server has since closed is
         retried once on a fresh one (at-least-once delivery allows it)."""
         for fresh in (False, True):
-            conn = self._connection(fresh)
+            conn, reused = self._connection(fresh)
             try:
                 conn.request("POST", self._path, body, self._headers)
                 response = conn.getresponse()
                 data = response.read()
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
-                if fresh or not getattr(conn, "_reused", False):
+                if not reused:
                     raise TransientSendError(
                         f"gateway unreachable: {type(exc).__name__}") from None
                 continue
@@ -90,7 +90,6 @@ class HttpGatewaySender:
             if response.will_close:
                 conn.close()
             else:
-                conn._reused = True  # type: ignore[attr-defined]
                 try:
                     self._idle.put_nowait(conn)
                 except queue.Full:
@@ -98,14 +97,15 @@ class HttpGatewaySender:
             return response.status, headers, data
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _connection(self, fresh: bool) -> http.client.HTTPConnection:
+    def _connection(self, fresh: bool) -> tuple[http.client.HTTPConnection, bool]:
+        """A pooled keep-alive connection (reused=True), else a new one."""
         if not fresh:
             try:
-                return self._idle.get_nowait()
+                return self._idle.get_nowait(), True
             except queue.Empty:
                 pass
         cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        return cls(self._host, self._port, timeout=self._timeout)
+        return cls(self._host, self._port, timeout=self._timeout), False
 
 
 def _seconds(value: str | None) -> float | None:

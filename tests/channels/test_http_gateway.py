@@ -27,8 +27,10 @@ MESSAGE = OutgoingMessage(id=7, channel="sms", address="+917000000001", message_
 
 
 @contextmanager
-def answering(status: int, body: bytes = b"{}", headers: dict[str, str] | None = None
-              ) -> Iterator[tuple[str, list[dict]]]:
+def answering(status: int, body: bytes = b"{}", headers: dict[str, str] | None = None,
+              *, drop_idle: bool = False) -> Iterator[tuple[str, list[dict]]]:
+    """A one-answer server; `drop_idle` closes each connection after answering without
+    saying so, like a server timing out idle keep-alive connections."""
     seen: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -44,6 +46,7 @@ def answering(status: int, body: bytes = b"{}", headers: dict[str, str] | None =
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            self.close_connection = drop_idle
 
         def log_message(self, *args: object) -> None:
             pass
@@ -94,6 +97,14 @@ def test_rate_limited_fake_provider_and_keep_alive() -> None:
         with pytest.raises(RateLimitedError):
             sender.send(MESSAGE)
         assert fake.counts() == {"+917000000001": 3} and fake.rejected == 1
+
+
+def test_a_dropped_keep_alive_connection_is_retried_on_a_fresh_one() -> None:
+    with answering(201, b'{"sid": "GW1"}', drop_idle=True) as (url, seen):
+        sender = HttpGatewaySender(url, Renderer())
+        for _ in range(3):
+            assert sender.send(MESSAGE).provider_id == "GW1"
+    assert len(seen) == 3
 
 
 def test_unreachable_gateway_is_transient() -> None:
