@@ -57,7 +57,7 @@ def enqueue(url: str, n: int) -> None:
 def worker_env(url: str, fake: str, sender: str, rate: float) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TWILIO_", "TELEGRAM_", "OUTBOX_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=url, OUTBOX_RATE_LIMITS=f"sms={rate:g}", LOG_LEVEL="WARNING",
+    env.update(DATABASE_URL=url, OUTBOX_RATE_LIMITS=f"sms={rate:g}", LOG_LEVEL="INFO",
                SMS_REQUIRE_DLT="0")
     if sender == "lean":
         env["OUTBOX_HTTP_URL"] = fake + "/send"
@@ -132,8 +132,9 @@ def one_run(args: argparse.Namespace, sender: str, kill: bool) -> dict:
         counts = fake.counts()
         times = sorted(fake.times())
         status = db_counts(url)
-        problems = [line for log in logs for line in log.read_text().splitlines()
-                    if " WARNING " in line or " ERROR " in line]
+        lines = [line for log in logs for line in log.read_text().splitlines()]
+        problems = [line for line in lines if " WARNING " in line or " ERROR " in line]
+        behind = sum(1 for line in lines if "behind its send slots" in line)
     wanted = {address(i) for i in range(1, n + 1)}
     lo, hi = times[int(0.1 * len(times))], times[int(0.9 * len(times)) - 1]
     return {
@@ -146,6 +147,7 @@ def one_run(args: argparse.Namespace, sender: str, kill: bool) -> dict:
         "killed_at_s": round(killed_at, 1) if killed_at is not None else None,
         "db_status": status,
         "worker_cpu_ms_per_msg": round(sum(cpu.values()) * 1000 / n, 2),
+        "batches_behind_slots": behind,
         "worker_warnings": len(problems), "first_warnings": problems[:3],
     }
 
