@@ -159,7 +159,7 @@ def main() -> None:
     parser.add_argument("--provider-burst", type=float, default=100.0,
                         help="the fake's bucket: 100 at 500/s tolerates 0.2 s of jitter")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--lease", type=float, default=10.0)
     parser.add_argument("--sender", default="lean", help="lean, twilio or lean,twilio")
