@@ -1,18 +1,21 @@
 """The outbox: messages the system starts (OTP codes, alerts, broadcasts).
 
 Callers `enqueue` in the same transaction as the cause, so a message exists if and only if
-its cause was committed. Workers claim due rows in short transactions, send outside any
-transaction, then record the outcome. Delivery is at-least-once: a worker that dies after
-sending but before recording will have its lease expire and the message sent again, so the
-lease must comfortably exceed a batch's send time.
+its cause was committed. Workers claim a batch of due rows in a short transaction (within
+the per-channel rate limits of backend/outbox_pace.py), send it outside any transaction,
+then record the batch's outcomes in one transaction. Delivery is at-least-once: a worker
+that dies after sending but before recording will have its leases expire and the batch
+sent again, so the lease must comfortably exceed a batch's send time.
 
 Every outcome update is fenced on (id, status 'sending', attempts): a claim increments
 `attempts`, so a worker whose lease expired and was re-claimed by another cannot overwrite
 the newer attempt's outcome.
 
-On SQLite every write here is a single statement that starts its transaction, so the writer
-lock is taken before any read and the busy timeout applies (no "database is locked" from a
-stale read snapshot); SQLite's single writer serialises concurrent claims.
+On SQLite every transaction here starts with a write (the claim's UPDATE, or the pace
+upsert when rate limits are set), so the writer lock is taken before any read and the busy
+timeout applies (no "database is locked" from a stale read snapshot); SQLite's single
+writer serialises concurrent claims. (Without rate limits a claim first reads the pace
+rows for 429 pauses; pysqlite runs that read before BEGIN, so it holds no snapshot.)
 """
 
 from __future__ import annotations
