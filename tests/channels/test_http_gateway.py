@@ -112,3 +112,4 @@ def test_unreachable_gateway_is_transient() -> None:
         HttpGatewaySender(f"http://127.0.0.1:{closed_port()}/x", Renderer()).send(MESSAGE)
     with pytest.raises(ValueError, match="http"):
         HttpGatewaySender("ftp://example.org", Renderer())
+
