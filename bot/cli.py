@@ -108,8 +108,9 @@ def serve(host: str, port: int) -> None:
 @click.option("--poll-interval", default=1.0, show_default=True, type=float,
               help="Seconds to sleep when there is nothing to send.")
 @click.option("--worker-id", default=None, help="Name in logs (default host:pid).")
-@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Sends in flight at once within a batch.")
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 64),
+              help="Sends in flight at once within a batch (rate per worker x provider "
+              "latency, e.g. 50/s x 0.3 s = 15).")
 @click.option("--lease", "lease_s", default=300.0, show_default=True,
               type=click.FloatRange(1, 86_400),
               help="Seconds a claimed batch stays this worker's; a killed worker's batch is "
