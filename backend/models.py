@@ -253,6 +253,17 @@ class OutboxMessage(Base):
         ForeignKey("broadcasts.id", ondelete="SET NULL"))
 
 
+
+class OutboxPace(Base):
+    """Per-channel send pacing shared by every worker (backend/outbox_pace.py): the next
+    free send slot. A rate-limited channel's token bucket in one timestamp; for any channel
+    a provider 429 pushes it into the future, which pauses that channel for all workers."""
+
+    __tablename__ = "outbox_pace"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_slot_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 # ------------------------------------------------------------------ contacts and dialogue
 
 

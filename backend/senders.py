@@ -53,6 +53,16 @@ class TransientSendError(SendError):
     """Worth retrying later: timeouts, 5xx, rate limits."""
 
 
+class RateLimitedError(TransientSendError):
+    """The provider said 429 (too many requests): the whole channel backs off for
+    `retry_after_s` (the provider's Retry-After, else the configured pause) and the message
+    is retried then without using up an attempt."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class PermanentSendError(SendError):
     """Retrying cannot help (invalid number, blocked, unknown channel): dead-letter now."""
 

@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 6
     outbox_backoff_base_s: float = 30.0
     outbox_backoff_max_s: float = 3600.0
+    # NoDecode: "whatsapp=80,sms=100" as written (parsed by the validator below).
+    outbox_rate_limits: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=dict,
+        description="Messages per second per channel, shared by all workers, e.g. "
+        "whatsapp=80,sms=100,telegram=30; a channel not named is unlimited.")
+    outbox_rate_burst_s: float = Field(
+        default=1.0, gt=0, le=60,
+        description="How far ahead (seconds of its rate) a worker may book a channel's "
+        "send slots in one batch: the token bucket's size.")
+    outbox_throttle_pause_s: float = Field(
+        default=2.0, gt=0, le=3600,
+        description="How long a provider 429 pauses its channel when it gives no Retry-After.")
     log_level: str = "INFO"
     otp_ttl_minutes: int = Field(default=10, ge=1, description="How long a one-time code works.")
     otp_max_attempts: int = Field(default=5, ge=1, description="Wrong codes before it dies.")
@@ -85,6 +97,26 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [k.strip() for k in value.split(",") if k.strip()]
         return value
+
+    @field_validator("outbox_rate_limits", mode="before")
+    @classmethod
+    def _parse_rates(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        rates: dict[str, float] = {}
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            channel, sep, number = (p.strip() for p in item.partition("="))
+            try:
+                rate = float(number) if sep and channel else 0.0
+            except ValueError:
+                rate = 0.0
+            if not 0 < rate <= 100_000 or len(channel) > 16:
+                raise ValueError(f"bad rate {item!r}: write channel=messages per second, "
+                                 "e.g. whatsapp=80,sms=100")
+            rates[channel] = rate
+        return rates
 
     @field_validator("timezone")
     @classmethod

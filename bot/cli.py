@@ -15,6 +15,7 @@ from backend.clock import local_day, utcnow
 from backend.errors import DomainError
 from backend.metering_types import to_jsonable
 from backend.settings import Settings
+from bot import cli_outbox
 from bot.formatting import rupees
 from nlu.cli import nlu_group
 
@@ -39,7 +40,13 @@ def _backend():  # noqa: ANN202
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(verbose: bool) -> None:
     """Bijli Sahayak — assistant for smart prepaid electricity meter consumers."""
-    level = logging.DEBUG if verbose else getattr(logging, _settings().log_level.upper(),
+    from pydantic import ValidationError
+
+    try:
+        settings = _settings()
+    except ValidationError as exc:
+        raise click.ClickException(f"bad configuration: {exc}") from None
+    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(),
                                                     logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not verbose:
@@ -115,31 +122,59 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--poll-interval", default=1.0, show_default=True, type=float,
               help="Seconds to sleep when there is nothing to send.")
 @click.option("--worker-id", default=None, help="Name in logs (default host:pid).")
-def worker(batch_size: int, poll_interval: float, worker_id: str | None) -> None:
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 64),
+              help="Sends in flight at once within a batch (rate per worker x provider "
+              "latency, e.g. 50/s x 0.3 s = 15).")
+@click.option("--lease", "lease_s", default=300.0, show_default=True,
+              type=click.FloatRange(1, 86_400),
+              help="Seconds a claimed batch stays this worker's; a killed worker's batch is "
+              "sent again after it.")
+def worker(batch_size: int, poll_interval: float, worker_id: str | None, concurrency: int,
+           lease_s: float) -> None:
     """Send queued outbox messages until stopped (Ctrl-C / SIGTERM). Run several at once
-    on PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED."""
+    on PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED, and OUTBOX_RATE_LIMITS
+    hold for all workers together."""
     import signal
     import threading
 
+    from pydantic import ValidationError
+
+    from backend import migrate
     from backend.outbox import RetryPolicy, run_worker
+    from backend.outbox_pace import RateLimits
     from backend.services import build_backend
     from bot.delivery import build_sender
     from bot.settings import AppSettings
 
-    settings = AppSettings()
+    try:
+        settings = AppSettings()
+        limits = RateLimits.from_settings(settings)
+    except (ValidationError, ValueError) as exc:
+        raise click.ClickException(f"bad configuration: {exc}") from None
+    problem = migrate.schema_problem(settings.database_url)
+    if problem:
+        raise click.ClickException(problem)
     backend = build_backend(settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    sender = build_sender(settings, backend.sessions)
+    try:
+        sender = build_sender(settings, backend.sessions)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     on = settings.enabled_channels() or (["telegram"] if settings.telegram_bot_token else [])
-    click.echo(f"outbox worker started (sending through {', '.join(on)}; others logged)" if on
-               else "outbox worker started (console sender: messages are logged, not sent)")
+    fallback = "HTTP gateway" if settings.outbox_http_url else "console: logged, not sent"
+    click.echo(f"outbox worker started (channels: {', '.join(on) or 'none'}; "
+               f"others: {fallback})")
+    if limits.rates:
+        click.echo("rate limits (msg/s, all workers together): " + ", ".join(
+            f"{c}={r:g}" for c, r in sorted(limits.rates.items())))
     totals = run_worker(backend.sessions, sender, stop_event=stop,
                         poll_interval_s=poll_interval, batch_size=batch_size,
-                        policy=RetryPolicy.from_settings(backend.settings), worker_id=worker_id)
+                        policy=RetryPolicy.from_settings(backend.settings), worker_id=worker_id,
+                        lease_s=lease_s, limits=limits, concurrency=concurrency)
     click.echo(f"worker stopped: sent {totals.sent}, retried {totals.retried}, "
-               f"dead {totals.dead}")
+               f"dead {totals.dead}, throttled {totals.throttled}")
 
 
 # --- demo data ------------------------------------------------------------------------------
@@ -476,6 +511,7 @@ def _add_staff_commands() -> None:
 
 _add_staff_commands()
 main.add_command(__import__("bot.cli_broadcast").cli_broadcast.broadcast)  # broadcasts
+main.add_command(cli_outbox.outbox)  # sahayak outbox dead|retry|stats (bot/cli_outbox.py)
 
 
 # --- alerts ---------------------------------------------------------------------------------

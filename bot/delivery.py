@@ -167,8 +167,8 @@ def handle_status(sessions: sessionmaker[Session], form: Mapping[str, str],
 def build_sender(settings: AppSettings, sessions: sessionmaker[Session],
                  renderer: Renderer | None = None, *, twilio: Mapping[str, Any] | None = None,
                  telegram: Sender | None = None) -> Sender:
-    """A RoutingSender over the configured channels; ConsoleSender for the rest (and for
-    everything when no channel is configured)."""
+    """A RoutingSender over the configured channels; for the rest the HTTP gateway when
+    OUTBOX_HTTP_URL is set, else ConsoleSender (everything, when nothing is configured)."""
     from bot.channels.twilio import build_twilio_channels
 
     renderer = renderer or Renderer()
@@ -185,4 +185,11 @@ def build_sender(settings: AppSettings, sessions: sessionmaker[Session],
         telegram = TelegramSender.from_settings(settings, renderer, sessions)
     if telegram is not None:
         routes["telegram"] = telegram
-    return RoutingSender(routes, default=ConsoleSender())
+    default: Sender = ConsoleSender()
+    if settings.outbox_http_url:
+        from bot.channels.http_gateway import HttpGatewaySender
+
+        token = settings.outbox_http_token
+        default = HttpGatewaySender(settings.outbox_http_url, renderer,
+                                    token=token.get_secret_value() if token else None)
+    return RoutingSender(routes, default=default)

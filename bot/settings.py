@@ -79,6 +79,11 @@ class AppSettings(Settings):
     sms_require_dlt: bool = Field(
         default=True, description="Refuse to send an SMS whose key has no DLT template id.")
     webhook_max_bytes: int = Field(default=32_768, ge=1024)
+    outbox_http_url: str | None = Field(
+        default=None, description="An HTTP gateway for channels without their own adapter: "
+        "each message is POSTed there as JSON (bot/channels/http_gateway.py).")
+    outbox_http_token: SecretStr | None = Field(
+        default=None, description="Bearer token for OUTBOX_HTTP_URL.")
 
     @field_validator("public_base_url", "twilio_api_base_url", "telegram_api_base_url")
     @classmethod

@@ -20,6 +20,7 @@ from backend.clock import utcnow
 from backend.senders import (
     OutgoingMessage,
     PermanentSendError,
+    RateLimitedError,
     SendResult,
     TransientSendError,
 )
@@ -74,8 +75,10 @@ class TelegramSender:
             for part in split_text(text, CAPABILITIES.max_length):
                 sent = await self.bot.send_message(int(chat_id), part)
         except RetryAfter as exc:
-            raise TransientSendError(f"telegram flood control: retry after {exc.retry_after}") \
-                from None
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            raise RateLimitedError(f"telegram flood control: retry after {seconds:.0f}s",
+                                   retry_after_s=seconds) from None
         except Forbidden:
             from bot.delivery import mark_opted_out
 

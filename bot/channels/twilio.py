@@ -21,7 +21,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from backend import identity
 from backend.errors import InvalidInput
-from backend.senders import PermanentSendError, SendResult, TransientSendError
+from backend.senders import (
+    PermanentSendError,
+    RateLimitedError,
+    SendResult,
+    TransientSendError,
+)
 from bot.channels.twilio_http import BaseUrlHttpClient
 from bot.dialogue.types import SMS, WHATSAPP, Capabilities, InboundMessage, MediaKind
 from bot.settings import AppSettings
@@ -146,7 +151,9 @@ def _classify(exc: TwilioRestException) -> Exception:
         return OutsideWindow(what)
     if exc.code == OPTED_OUT:
         return RecipientOptedOut(what)
-    if exc.status == 429 or exc.status >= 500:
+    if exc.status == 429:
+        return RateLimitedError(what)
+    if exc.status >= 500:
         return TransientSendError(what)
     return PermanentSendError(what)
 

@@ -14,7 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend import identity, outbox
 from backend.clock import utcnow
 from backend.models import Contact, OutboxMessage, OutboxStatus
-from backend.senders import OutgoingMessage, PermanentSendError, TransientSendError
+from backend.senders import (
+    OutgoingMessage,
+    PermanentSendError,
+    RateLimitedError,
+    TransientSendError,
+)
 from bot.channels.twilio import RecipientOptedOut
 from bot.delivery import TEMPLATE_ONLY, build_sender
 from bot.i18n import Renderer
@@ -103,8 +108,10 @@ def test_63016_retries_as_template(sender, fake_twilio: FakeTwilio,  # noqa: ANN
 def test_rate_limits_and_server_errors_are_transient(sender, fake_twilio: FakeTwilio,  # noqa: ANN001
                                                      status: int) -> None:
     fake_twilio.error(status, 20429 if status == 429 else 20500)
-    with pytest.raises(TransientSendError):
+    with pytest.raises(TransientSendError) as caught:
         sender.send(out("sms"))
+    # a 429 backs the whole channel off (RateLimitedError); 5xx retry the message only
+    assert isinstance(caught.value, RateLimitedError) == (status == 429)
 
 
 def test_other_errors_are_permanent_and_hide_the_number(sender, fake_twilio: FakeTwilio) -> None:  # noqa: ANN001
