@@ -15,7 +15,6 @@ from backend.clock import local_day, utcnow
 from backend.errors import DomainError
 from backend.metering_types import to_jsonable
 from backend.settings import Settings
-from bot import cli_outbox
 from bot.formatting import rupees
 from nlu.cli import nlu_group
 
@@ -497,23 +496,6 @@ def telegram_set_webhook(url: str | None) -> None:
     click.echo(f"Telegram webhook set to {url}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
-# --- staff: outages, adoption report, complaints, handoffs (bot/cli_staff.py) --------------
-def _add_staff_commands() -> None:
-    from bot.cli_staff import COMMANDS
-
-    for command in COMMANDS:
-        main.add_command(command)
-
-
-_add_staff_commands()
-main.add_command(__import__("bot.cli_broadcast").cli_broadcast.broadcast)  # broadcasts
-main.add_command(cli_outbox.outbox)  # sahayak outbox dead|retry|stats (bot/cli_outbox.py)
-
-
 # --- alerts ---------------------------------------------------------------------------------
 @main.group()
 def alerts() -> None:
@@ -540,12 +522,20 @@ def alerts_scan(dry_run: bool) -> None:
         click.echo(f"{verb} {result.total:>8} in all")
 
 
-# --- revenue managers, SLA escalation, scheduler (bot/cli_manager.py, bot/cli_scheduler.py) -
-def _add_scheduling_commands() -> None:
-    from bot import cli_manager, cli_scheduler
+# --- commands kept in their own modules -----------------------------------------------------
+def _add_command_modules() -> None:
+    """Staff (outages, adoption, complaints, handoffs), broadcasts, outbox, revenue managers
+    and the scheduler. Imported here, once `main` exists: they use this module's helpers."""
+    from bot import cli_broadcast, cli_manager, cli_outbox, cli_scheduler
+    from bot.cli_staff import COMMANDS
 
+    for command in (*COMMANDS, cli_broadcast.broadcast, cli_outbox.outbox):
+        main.add_command(command)
     for module in (cli_manager, cli_scheduler):
         module.register(main)
 
 
-_add_scheduling_commands()
+_add_command_modules()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
