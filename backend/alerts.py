@@ -162,8 +162,9 @@ def _changed(since: int | None, until: int) -> ColumnElement:
 
 
 def _candidates(rules: Rules, now: datetime, changed: ColumnElement) -> Select:
-    """Changed accounts whose band rose above the recorded one, or whose recorded band a
-    recharge reset: (consumer_id, band, epoch, recharge_seen, crossed_at) to be stored.
+    """Changed accounts with a linked contact whose band rose above the recorded one, or
+    whose recorded band a recharge reset: (consumer_id, band, epoch, recharge_seen,
+    crossed_at) to be stored.
 
     Days left compare the balance with the recent spend kept on the account (Σ charges and
     charge days of the last `estimate.average_days` days), without division."""
@@ -184,13 +185,17 @@ def _candidates(rules: Rules, now: datetime, changed: ColumnElement) -> Select:
                     else_=literal(0))
     reset = and_(states.c.consumer_id.is_not(None), ~same_period)
     source = accounts.outerjoin(states, states.c.consumer_id == accounts.c.consumer_id)
+    # Nobody to tell, no band to record: most consumers have no linked contact, and keeping
+    # their bands was most of a full scan's work. Linked later, they hear of their band at
+    # the account's next change.
+    linked = exists().where(links.c.consumer_id == accounts.c.consumer_id)
     inner = select(
         accounts.c.consumer_id, current.label("current"), recorded.label("recorded"),
         case((reset, states.c.epoch + 1), else_=func.coalesce(states.c.epoch, 0)).label("epoch"),
         accounts.c.last_recharge_at.label("recharge_seen"),
         states.c.crossed_at.label("old_crossed_at"),
         reset.label("reset"),
-    ).select_from(source).where(changed).subquery("bands")
+    ).select_from(source).where(changed, linked).subquery("bands")
     rising = inner.c.current > inner.c.recorded
     return select(
         inner.c.consumer_id,
