@@ -18,7 +18,15 @@ from backend import counters, identity, migrate
 from backend.alerts import run_scan
 from backend.charges import apply_day
 from backend.db import make_engine, scratch_database
-from backend.models import Account, Consumer, ContactLink, LedgerEntry, LedgerKind, LinkMethod
+from backend.models import (
+    Account,
+    AlertState,
+    Consumer,
+    ContactLink,
+    LedgerEntry,
+    LedgerKind,
+    LinkMethod,
+)
 from backend.recharges import credit_recharge
 from backend.rules import Rules
 from bot.cli import main
@@ -132,6 +140,24 @@ def test_scan_looks_only_at_changed_accounts(engine, session_factory, rules):
                         .values(change_seq=counters.next_change(session.connection())))
     stamped = run_scan(engine, rules, NOW)
     assert stamped.examined == 1 and stamped.queued == {"zero": 1}
+
+
+def test_unlinked_accounts_keep_no_band_and_hear_at_the_next_change(engine, session_factory,
+                                                                      rules):
+    with session_factory.begin() as session:
+        cid = make_consumer(session, balance_paise=4000).id
+    first = run_scan(engine, rules, NOW)
+    assert first.examined == 1 and first.queued == {}
+    with session_factory() as session:
+        assert session.get(AlertState, cid) is None  # nobody to tell: nothing recorded
+    with session_factory.begin() as session:
+        _link(session, cid)
+    assert run_scan(engine, rules, NOW).queued == {}  # linking is not an account change
+    with session_factory.begin() as session:
+        session.execute(update(Account).where(Account.consumer_id == cid)
+                        .values(change_seq=counters.next_change(session.connection())))
+    assert run_scan(engine, rules, NOW).queued == {"amount": 1}
+    assert run_scan(engine, rules, NOW).queued == {}
 
 
 def test_scan_after_apply_day_then_nothing(engine, session_factory, rules):
