@@ -9,13 +9,14 @@ integer: energy in Wh, rates in paise/kWh, percentages in basis points, rounding
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
     case,
+    false,
     func,
     insert,
     literal,
@@ -198,6 +199,7 @@ def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> Apply
     conn.execute(insert(ledger).from_select(_CHARGE_COLUMNS, charge_select(rules, day, now)))
     _refresh_statistics(conn, "ledger_entries")
     today, gone = ledger.alias("today"), ledger.alias("gone")
+    left_window = recent_spend.days_before(day, window)  # its charge leaves the window
     # The day's charge with the one leaving the recent window (a hash join of two days).
     charged_rows = (
         select(today.c.consumer_id, today.c.amount_paise, today.c.mtd_before_wh,
@@ -205,7 +207,7 @@ def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> Apply
                gone.c.amount_paise.label("dropped"))
         .select_from(today.outerjoin(gone, and_(
             gone.c.consumer_id == today.c.consumer_id,
-            gone.c.day == day - timedelta(days=window),
+            false() if left_window is None else gone.c.day == left_window,
             gone.c.kind == LedgerKind.CHARGE.value)))
         .where(today.c.day == day, today.c.kind == LedgerKind.CHARGE.value)
         .subquery("charged")

@@ -13,7 +13,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from backend import counters
 from backend.models import Account, LedgerEntry, LedgerKind
@@ -23,18 +35,24 @@ accounts = Account.__table__
 ledger = LedgerEntry.__table__
 
 
+def days_before(day: date, n: int) -> date | None:
+    """`day` minus `n` days; None before the calendar starts (a reading may say year 1)."""
+    return day - timedelta(days=n) if day.toordinal() > n else None
+
+
 def moved_window(day: date, window: int, charge: ColumnElement,
                  dropped: ColumnElement) -> dict[str, ColumnElement]:
     """SET values for accounts charged `charge` (≤ 0 paise) on `day`; `dropped` is the
     account's charge of `day - window` (NULL if none), which leaves the window."""
     last = accounts.c.last_charged_day
     spent = -charge
-    fresh = or_(last.is_(None), last <= day - timedelta(days=window))
-    contiguous = last == day - timedelta(days=1)
+    cut, yesterday = days_before(day, window), days_before(day, 1)
+    fresh = last.is_(None) if cut is None else or_(last.is_(None), last <= cut)
+    contiguous = false() if yesterday is None else last == yesterday
     past = ledger.alias("past")
     earlier = and_(past.c.consumer_id == accounts.c.consumer_id,
                    past.c.kind == LedgerKind.CHARGE.value,
-                   past.c.day > day - timedelta(days=window), past.c.day < day)
+                   true() if cut is None else past.c.day > cut, past.c.day < day)
     # Only reached for accounts that skipped days: few rows, through the unique charge index.
     earlier_spent = (select(func.coalesce(func.sum(-past.c.amount_paise), 0))
                      .where(earlier).correlate(accounts).scalar_subquery())
