@@ -1,18 +1,21 @@
-"""Low-balance alerts: a set-based scan over every account.
+"""Low-balance alerts: a set-based scan over the accounts changed since the last scan.
 
 Bands, from least to most severe: estimated days left at or below each configured number
-(days left = balance / average of the recent daily charges, compared without division as
-balance × charges ≤ days × Σ|charge|), balance at or below ₹X, zero, negative. An account
-is alerted when its band is more severe than the one recorded in `alert_states`; a recharge
-(a new `accounts.last_recharge_at`) resets the recorded band, so the next crossing alerts
-again. Recharge-credited and reconnected notices come from meter events past a high-water
-mark.
+(days left = balance / average daily charge over the recent window kept on the account,
+compared without division as balance × charge days ≤ days × Σ charges), balance at or below
+₹X, zero, negative. An account is alerted when its band is more severe than the one recorded
+in `alert_states`; a recharge (a new `accounts.last_recharge_at`) resets the recorded band,
+so the next crossing alerts again. Recharge-credited and reconnected notices come from meter
+events past a high-water mark.
 
-Each scan is a handful of statements whatever the number of accounts: one upsert of the
-changed band states (marking them with the scan's time), then one INSERT…SELECT into the
-outbox per band, per recipient channel. Only negative-band alerts need Python, once per
-distinct `negative_since` (accounts turned negative by one charge run share it), to find
-the next time a cut is allowed.
+A band depends only on the account row, so a scan looks only at accounts whose
+`change_seq` is past its high-water mark (charges, recharges and new accounts stamp it; see
+backend.counters), or at all of them when the thresholds changed. Each scan is a handful of
+statements whatever the number of accounts: one count, one upsert of the changed band
+states (marking them with the scan's time), then one INSERT…SELECT into the outbox per band,
+per recipient channel. Only negative-band alerts need Python, once per distinct
+`negative_since` (accounts turned negative by one charge run share it), to find the next
+time a cut is allowed.
 
 Recipients: every verified link (its `verified_phone` equal to the registered mobile) whose
 contact has not opted out, on WhatsApp, SMS or Telegram. A WhatsApp contact takes the place
@@ -23,6 +26,7 @@ even one racing another, queue nothing twice.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -32,6 +36,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    Engine,
     String,
     and_,
     case,
@@ -48,6 +53,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Select
 
+from backend import counters, recent_spend
 from backend.clock import IST
 from backend.disconnection import earliest_cut
 from backend.models import (
@@ -58,8 +64,6 @@ from backend.models import (
     Contact,
     ContactLink,
     EventKind,
-    LedgerEntry,
-    LedgerKind,
     MeterEvent,
     OutboxMessage,
     OutboxStatus,
@@ -71,7 +75,6 @@ log = logging.getLogger(__name__)
 accounts = Account.__table__
 states = AlertState.__table__
 marks = AlertMark.__table__
-ledger = LedgerEntry.__table__
 consumers = Consumer.__table__
 contacts = Contact.__table__
 links = ContactLink.__table__
@@ -79,6 +82,8 @@ events = MeterEvent.__table__
 outbox = OutboxMessage.__table__
 
 EVENTS_MARK = "meter_events"
+ACCOUNTS_MARK = "account_changes"  # the last account change value a scan looked at
+RULES_MARK = "band_rules"  # fingerprint of the thresholds the recorded bands were made with
 NONE, AMOUNT, ZERO, NEGATIVE = 0, 100, 101, 102  # days bands are 1..len(days_left)
 EVENT_KEYS = {EventKind.RECHARGE_CREDITED.value: "alert.recharge_credited",
               EventKind.RECONNECTED.value: "alert.reconnected"}
@@ -95,6 +100,7 @@ class ScanResult:
 
     queued: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
+    examined: int = 0  # accounts changed since the previous scan, whose band was worked out
 
     @property
     def total(self) -> int:
@@ -149,28 +155,22 @@ def _key(*parts: ColumnElement | str) -> ColumnElement:
     return out
 
 
-def _candidates(conn: Connection, rules: Rules, now: datetime) -> Select:
-    """Accounts whose band rose above the recorded one, or whose recorded band a recharge
-    reset: (consumer_id, band, epoch, recharge_seen, crossed_at) as they should be stored.
+def _changed(since: int | None, until: int) -> ColumnElement:
+    """Accounts whose balance or recent spend changed in (since, until]; all if since is None."""
+    upto = accounts.c.change_seq <= until
+    return upto if since is None else and_(accounts.c.change_seq > since, upto)
 
-    Days left use the charges of the last `estimate.average_days` charge days in the
-    ledger (one grouped pass over the partial charge-by-day index), not per-account days."""
+
+def _candidates(rules: Rules, now: datetime, changed: ColumnElement) -> Select:
+    """Changed accounts with a linked contact whose band rose above the recorded one, or
+    whose recorded band a recharge reset: (consumer_id, band, epoch, recharge_seen,
+    crossed_at) to be stored.
+
+    Days left compare the balance with the recent spend kept on the account (Σ charges and
+    charge days of the last `estimate.average_days` days), without division."""
     alerts = rules.alerts
-    latest = conn.execute(select(func.max(accounts.c.last_charged_day))).scalar_one()
     bal = accounts.c.balance_paise
-    if latest is not None and alerts.days_left:
-        recent = (
-            select(ledger.c.consumer_id, func.count().label("n"),
-                   func.sum(-ledger.c.amount_paise).label("spent"))
-            .where(ledger.c.kind == LedgerKind.CHARGE.value,
-                   ledger.c.day > latest - timedelta(days=rules.average_days))
-            .group_by(ledger.c.consumer_id)
-            .subquery("recent")
-        )
-        source = accounts.outerjoin(recent, recent.c.consumer_id == accounts.c.consumer_id)
-        n, spent = func.coalesce(recent.c.n, 0), func.coalesce(recent.c.spent, 0)
-    else:
-        source, n, spent = accounts, literal(0), literal(0)
+    n, spent = accounts.c.recent_charge_days, accounts.c.recent_spend_paise
     whens: list[tuple[ColumnElement, ColumnElement]] = [
         (bal < 0, literal(NEGATIVE)), (bal == 0, literal(ZERO)),
         (bal <= alerts.balance_at_or_below_paise, literal(AMOUNT)),
@@ -184,14 +184,18 @@ def _candidates(conn: Connection, rules: Rules, now: datetime) -> Select:
     recorded = case((and_(states.c.consumer_id.is_not(None), same_period), states.c.band),
                     else_=literal(0))
     reset = and_(states.c.consumer_id.is_not(None), ~same_period)
-    source = source.outerjoin(states, states.c.consumer_id == accounts.c.consumer_id)
+    source = accounts.outerjoin(states, states.c.consumer_id == accounts.c.consumer_id)
+    # Nobody to tell, no band to record: most consumers have no linked contact, and keeping
+    # their bands was most of a full scan's work. Linked later, they hear of their band at
+    # the account's next change.
+    linked = exists().where(links.c.consumer_id == accounts.c.consumer_id)
     inner = select(
         accounts.c.consumer_id, current.label("current"), recorded.label("recorded"),
         case((reset, states.c.epoch + 1), else_=func.coalesce(states.c.epoch, 0)).label("epoch"),
         accounts.c.last_recharge_at.label("recharge_seen"),
         states.c.crossed_at.label("old_crossed_at"),
         reset.label("reset"),
-    ).select_from(source).subquery("bands")
+    ).select_from(source).where(changed, linked).subquery("bands")
     rising = inner.c.current > inner.c.recorded
     return select(
         inner.c.consumer_id,
@@ -316,15 +320,23 @@ def _event_fanout(conn: Connection, start: int, end: int, now: datetime) -> dict
     return counts
 
 
-def _mark(conn: Connection) -> int:
-    value = conn.execute(select(marks.c.value).where(marks.c.name == EVENTS_MARK)).scalar()
-    return int(value or 0)
+def _mark(conn: Connection, name: str = EVENTS_MARK) -> int | None:
+    value = conn.execute(select(marks.c.value).where(marks.c.name == name)).scalar()
+    return None if value is None else int(value)
 
 
-def _set_mark(conn: Connection, value: int) -> None:
-    if conn.execute(update(marks).where(marks.c.name == EVENTS_MARK)
+def _set_mark(conn: Connection, value: int, name: str = EVENTS_MARK) -> None:
+    if conn.execute(update(marks).where(marks.c.name == name)
                     .values(value=value)).rowcount == 0:
-        conn.execute(insert(marks).values(name=EVENTS_MARK, value=value))
+        conn.execute(insert(marks).values(name=name, value=value))
+
+
+def rules_fingerprint(rules: Rules) -> int:
+    """A number that changes when the band thresholds change: then every account is looked
+    at again, not only the changed ones."""
+    alerts = rules.alerts
+    text = repr((alerts.days_left, alerts.balance_at_or_below_paise))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "big")
 
 
 # ----------------------------------------------------------------------------- scan
@@ -332,10 +344,23 @@ def _set_mark(conn: Connection, value: int) -> None:
 
 def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False) -> ScanResult:
     """Queue the alerts due now, in the caller's transaction; idempotent (a second scan
-    straight after queues none). A dry run counts what it would queue and writes nothing."""
+    straight after queues none). A dry run counts what it would queue and writes nothing.
+
+    Only accounts changed since the previous scan (by `accounts.change_seq`, see
+    backend.counters) are looked at; all of them when the band thresholds changed."""
     result = ScanResult(dry_run=dry_run)
-    candidates = _candidates(conn, rules, now)
-    start = _mark(conn)
+    if not dry_run:
+        recent_spend.ensure_window(conn, rules)
+    until = counters.current_change(conn)
+    since = _mark(conn, ACCOUNTS_MARK)
+    fingerprint = rules_fingerprint(rules)
+    if _mark(conn, RULES_MARK) != fingerprint:
+        since = None
+    changed = _changed(since, until)
+    result.examined = conn.execute(
+        select(func.count()).select_from(accounts).where(changed)).scalar_one()
+    candidates = _candidates(rules, now, changed)
+    start = _mark(conn) or 0
     end = conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one()
     if dry_run:
         cand = candidates.subquery("cand")
@@ -367,5 +392,19 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False
     for kind, count in _event_fanout(conn, start, end, now).items():
         result.add(kind, count)
     _set_mark(conn, end)
-    log.info("alert scan queued %s", result.queued or "nothing")
+    _set_mark(conn, until, ACCOUNTS_MARK)
+    _set_mark(conn, fingerprint, RULES_MARK)
+    log.info("alert scan looked at %d changed accounts, queued %s", result.examined,
+             result.queued or "nothing")
+    return result
+
+
+def run_scan(engine: Engine, rules: Rules, now: datetime, *,
+             dry_run: bool = False) -> ScanResult:
+    """One scan in a transaction of its own (for schedulers and after readings imports);
+    a dry run is rolled back."""
+    with engine.begin() as conn:
+        result = scan(conn, rules, now, dry_run=dry_run)
+        if dry_run:
+            conn.rollback()
     return result

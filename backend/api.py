@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.alerts import run_scan
 from backend.clock import local_day, utcnow
 from backend.errors import DomainError
 from backend.metering_types import to_jsonable
@@ -204,11 +205,15 @@ def build_router(backend: Backend) -> APIRouter:
         with backend.engine.begin() as conn:
             ingest(conn, parsed, now, report)
             report.applied = apply_days(conn, backend.rules, report.days, now)
+        # Own transaction: the charges are committed first; if the scan fails, its mark stays
+        # and the next scan still finds these accounts changed.
+        alerts = run_scan(backend.engine, backend.rules, now) if report.applied else None
         return {
             "inserted": report.inserted, "duplicates": report.duplicates,
             "unknown": report.unknown,
             "errors": [{"index": i, "reason": r} for i, r in report.errors],
             "applied": to_jsonable(report.applied),
+            "alerts_queued": alerts.queued if alerts else {},
         }
 
     return router

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     and_,
     case,
+    false,
     func,
     insert,
     literal,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 
+from backend import counters, recent_spend
 from backend.clock import month_key
 from backend.models import (
     Account,
@@ -189,14 +191,31 @@ def _refresh_statistics(conn: Connection, table: str) -> None:
 def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> ApplyResult:
     """Charge every account that has a reading for `day` and was not charged for it yet.
 
-    Runs in the caller's transaction; idempotent (a second run charges nobody)."""
+    Runs in the caller's transaction; idempotent (a second run charges nobody). Also moves
+    each charged account's recent-spend window and stamps it with a new change value."""
+    window = rules.average_days
+    recent_spend.ensure_window(conn, rules)
     _refresh_statistics(conn, "daily_readings")
     conn.execute(insert(ledger).from_select(_CHARGE_COLUMNS, charge_select(rules, day, now)))
     _refresh_statistics(conn, "ledger_entries")
-    todays = and_(ledger.c.consumer_id == accounts.c.consumer_id, ledger.c.day == day,
-                  ledger.c.kind == LedgerKind.CHARGE.value,
+    today, gone = ledger.alias("today"), ledger.alias("gone")
+    left_window = recent_spend.days_before(day, window)  # its charge leaves the window
+    # The day's charge with the one leaving the recent window (a hash join of two days).
+    charged_rows = (
+        select(today.c.consumer_id, today.c.amount_paise, today.c.mtd_before_wh,
+               today.c.units_wh, today.c.arrears_paise,
+               gone.c.amount_paise.label("dropped"))
+        .select_from(today.outerjoin(gone, and_(
+            gone.c.consumer_id == today.c.consumer_id,
+            false() if left_window is None else gone.c.day == left_window,
+            gone.c.kind == LedgerKind.CHARGE.value)))
+        .where(today.c.day == day, today.c.kind == LedgerKind.CHARGE.value)
+        .subquery("charged")
+    )
+    todays = and_(charged_rows.c.consumer_id == accounts.c.consumer_id,
                   or_(accounts.c.last_charged_day.is_(None), accounts.c.last_charged_day < day))
-    new_balance = accounts.c.balance_paise + ledger.c.amount_paise
+    new_balance = accounts.c.balance_paise + charged_rows.c.amount_paise
+    seq = counters.next_change(conn)  # before the accounts are locked (see backend.counters)
     charged = conn.execute(
         update(accounts)
         .where(todays)
@@ -204,14 +223,17 @@ def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> Apply
             balance_paise=new_balance,
             as_of=now,
             mtd_month=month_key(day),
-            mtd_units_wh=ledger.c.mtd_before_wh + ledger.c.units_wh,
+            mtd_units_wh=charged_rows.c.mtd_before_wh + charged_rows.c.units_wh,
             last_charged_day=day,
-            arrears_paise=accounts.c.arrears_paise - ledger.c.arrears_paise,
+            arrears_paise=accounts.c.arrears_paise - charged_rows.c.arrears_paise,
             negative_since=case(
                 (new_balance >= 0, None),
                 (accounts.c.negative_since.is_(None), literal(now, Account.negative_since.type)),
                 else_=accounts.c.negative_since,
             ),
+            change_seq=seq,
+            **recent_spend.moved_window(day, window, charged_rows.c.amount_paise,
+                                        charged_rows.c.dropped),
         )
     ).rowcount
     turned_negative = _record_turned_negative(conn, day, now)

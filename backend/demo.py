@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 from backend import bulk
 from backend.charges import apply_day
 from backend.clock import IST
+from backend.counters import next_change
 from backend.demo_data import (
     DISCOMS,
     DISTRICTS,
@@ -115,11 +116,12 @@ def seed(conn: Connection, rules: Rules, *, consumers: int, days: int, seed: int
     first_day = end_day - timedelta(days=days - 1)
     created = _local_noon(first_day) - timedelta(days=1)
     counters = {"readings": 0, "recharges": 0}
+    change = next_change(conn)
 
     for offset in range(0, consumers, batch):
         rows = _generate(rng, rules, start_id + offset, min(batch, consumers - offset),
                          subdivisions, circle_of, first_day, days, created,
-                         counters)
+                         counters, change)
         for table, columns, values in rows:
             bulk.bulk_insert(conn, table, columns, values)
         if progress:
@@ -147,7 +149,7 @@ def _name(rng: random.Random) -> str:
 def _generate(rng: random.Random, rules: Rules, first_id: int, count: int,
               subdivisions: list[int], circle_of: dict[int, tuple[int, str]],
               first_day: date, days: int, created: datetime,
-              counters: dict[str, int]) -> list[tuple]:
+              counters: dict[str, int], change: int) -> list[tuple]:
     consumers, meters, accounts, readings, ledger = [], [], [], [], []
     weights = [w for _, w in CATEGORIES]
     for cid in range(first_id, first_id + count):
@@ -197,7 +199,7 @@ def _generate(rng: random.Random, rules: Rules, first_id: int, count: int,
         accounts.append((cid, credits, created, None, 0, None,
                          created if credits < 0 else None, arrears, None,
                          last_recharge[0] if last_recharge else None,
-                         last_recharge[1] if last_recharge else None))
+                         last_recharge[1] if last_recharge else None, change))
     counters["readings"] += len(readings)
     counters["recharges"] += sum(1 for e in ledger if e[1] == "recharge")
     return [
@@ -209,7 +211,7 @@ def _generate(rng: random.Random, rules: Rules, first_id: int, count: int,
         (Account.__table__, ["consumer_id", "balance_paise", "as_of", "mtd_month",
                              "mtd_units_wh", "last_charged_day", "negative_since",
                              "arrears_paise", "arrears_instalment_paise", "last_recharge_at",
-                             "last_recharge_paise"], accounts),
+                             "last_recharge_paise", "change_seq"], accounts),
         (LedgerEntry.__table__, ["consumer_id", "kind", "amount_paise", "day", "posted_at",
                                  "reference", "source"], ledger),
         (DailyReading.__table__, ["consumer_id", "day", "units_wh", "register_wh",

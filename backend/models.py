@@ -145,6 +145,10 @@ class Account(Base):
 
     `mtd_*` carry the month's cumulative units so a day's slab position needs no aggregate;
     `last_charged_day` makes applying a day idempotent and keeps days in order.
+    `recent_*` sum the charges of the `estimate.average_days` days ending at
+    `last_charged_day` (kept by `apply_day`), so days left need no ledger aggregate;
+    `change_seq` is the account change sequence value of the last balance/spend change,
+    which lets the alert scan look only at accounts changed since its previous run.
     """
 
     __tablename__ = "accounts"
@@ -159,6 +163,9 @@ class Account(Base):
     arrears_instalment_paise: Mapped[int | None] = mapped_column(BigInteger)
     last_recharge_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_recharge_paise: Mapped[int | None] = mapped_column(BigInteger)
+    recent_spend_paise: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    recent_charge_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     consumer: Mapped[Consumer] = relationship(back_populates="account")
 
 
@@ -547,3 +554,12 @@ class Broadcast(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Counter(Base):
+    """Named integers kept in the database: the account change sequence (bumped under a row
+    lock, so its values commit in order) and the window `recent_spend_paise` was summed over."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

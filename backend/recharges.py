@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend import counters
 from backend.clock import local_day
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import (
@@ -68,6 +69,8 @@ def credit_recharge(session: Session, rules: Rules, *, ca_number: str, amount_pa
     if previous is not None:
         return _replay(session, consumer, previous, amount_paise)
 
+    # The change value first: its lock is taken before the account's (see backend.counters).
+    change = counters.next_change(session.connection())
     account = session.scalar(
         select(Account).where(Account.consumer_id == consumer.id).with_for_update())
     entry = LedgerEntry(consumer_id=consumer.id, kind=LedgerKind.RECHARGE,
@@ -88,6 +91,7 @@ def credit_recharge(session: Session, rules: Rules, *, ca_number: str, amount_pa
     account.as_of = at
     account.last_recharge_at = at
     account.last_recharge_paise = amount_paise
+    account.change_seq = change  # the alert scan resets this account's bands
     if account.balance_paise >= 0:
         account.negative_since = None
     session.add(MeterEvent(consumer_id=consumer.id, kind=EventKind.RECHARGE_CREDITED, at=at,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import counters
 from backend.errors import Conflict, InvalidInput
 from backend.models import Account, Circle, Consumer, Discom, Meter, MeterStatus
 
@@ -64,6 +65,7 @@ def add_consumer(session: Session, *, circle: Circle, ca_number: str, name: str,
                       status=MeterStatus.CONNECTED, status_since=at))
     session.add(Account(consumer_id=consumer.id, balance_paise=balance_paise, as_of=at,
                         mtd_units_wh=0, arrears_paise=arrears_paise,
-                        negative_since=at if balance_paise < 0 else None))
+                        negative_since=at if balance_paise < 0 else None,
+                        change_seq=counters.next_change(session.connection())))
     session.flush()
     return consumer

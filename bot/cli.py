@@ -332,6 +332,13 @@ def readings_import(csv_file: Path) -> None:
     click.echo(f"loaded {report.inserted} readings ({report.duplicates} already present)")
     for day_result in report.applied:
         click.echo(f"  {day_result.day}: charged {day_result.charged} accounts")
+    if report.applied:
+        from backend.alerts import run_scan
+
+        alerts = run_scan(backend.engine, backend.rules, utcnow())
+        click.echo(f"alert scan: {alerts.examined} changed accounts, queued "
+                   + (", ".join(f"{n} {name}" for name, n in sorted(alerts.queued.items()))
+                      or "no alerts"))
     if report.unknown:
         click.echo(f"{len(report.unknown)} rows name unknown meters/consumers, e.g. "
                    f"{', '.join(report.unknown[:5])}", err=True)
@@ -506,13 +513,11 @@ def alerts() -> None:
 @click.option("--dry-run", is_flag=True, help="Count what would be queued; write nothing.")
 def alerts_scan(dry_run: bool) -> None:
     """Queue the alerts due now into the outbox (a second run straight after queues none)."""
-    from backend.alerts import scan
+    from backend.alerts import run_scan
 
     backend = _backend()
-    with backend.engine.begin() as conn:
-        result = scan(conn, backend.rules, utcnow(), dry_run=dry_run)
-        if dry_run:
-            conn.rollback()
+    result = run_scan(backend.engine, backend.rules, utcnow(), dry_run=dry_run)
+    click.echo(f"looked at {result.examined} accounts changed since the last scan")
     verb = "would queue" if dry_run else "queued"
     if not result.queued:
         click.echo(f"{verb} no alerts")

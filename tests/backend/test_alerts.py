@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend import identity
 from backend.alerts import scan
 from backend.clock import IST
+from backend.counters import next_change
 from backend.disconnection import earliest_cut
 from backend.models import (
     Account,
@@ -48,6 +49,9 @@ def _consumer(session: Session, balance: int, *, language: str = "hi",
         session.execute(insert(LedgerEntry), [
             dict(consumer_id=consumer.id, kind=LedgerKind.CHARGE, amount_paise=-daily_charge,
                  day=day - timedelta(days=i), posted_at=NOON) for i in range(3)])
+        # What apply_day would have kept for these three charge days.
+        session.execute(update(Account).where(Account.consumer_id == consumer.id).values(
+            recent_spend_paise=3 * daily_charge, recent_charge_days=3))
     return consumer
 
 
@@ -76,9 +80,10 @@ def _outbox(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
 
 
 def _set(sessions: sessionmaker[Session], consumer_id: int, **values: object) -> None:
+    """Change an account as charges and recharges do: with a new change value."""
     with sessions.begin() as session:
         session.execute(update(Account).where(Account.consumer_id == consumer_id)
-                        .values(**values))
+                        .values(**values, change_seq=next_change(session.connection())))
 
 
 def test_each_band_once_per_crossing_and_a_recharge_resets(session_factory, rules):

@@ -4,7 +4,7 @@ The new outbox status 'cancelled' needs no DDL: enums are stored as VARCHAR(20) 
 CHECK constraint (SQLAlchemy 2's Enum default, see 0001), on SQLite and PostgreSQL alike.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-27
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import backend.types
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
