@@ -121,12 +121,12 @@ def job_backend() -> Backend:
 
 
 def run_alert_scan() -> None:
-    from backend.alerts import scan
+    from backend.alerts import run_scan
 
     backend = job_backend()
-    with backend.engine.begin() as conn:
-        result = scan(conn, backend.rules, utcnow())
-    log.info("job alerts.scan: %d alerts queued", result.total)
+    result = run_scan(backend.engine, backend.rules, utcnow())
+    log.info("job alerts.scan: %d changed accounts, %d alerts queued", result.examined,
+             result.total)
 
 
 def run_complaint_escalation() -> None:
