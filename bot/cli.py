@@ -15,6 +15,7 @@ from backend.clock import local_day, utcnow
 from backend.errors import DomainError
 from backend.metering_types import to_jsonable
 from backend.settings import Settings
+from bot.cli_backend import command_backend
 from bot.formatting import rupees
 from nlu.cli import nlu_group
 
@@ -23,16 +24,7 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _backend():  # noqa: ANN202
-    """The backend for a command, refusing (not crashing) on an unmigrated database."""
-    from backend import migrate
-    from backend.services import build_backend
-
-    settings = _settings()
-    problem = migrate.schema_problem(settings.database_url)
-    if problem:
-        raise click.ClickException(problem)
-    return build_backend(settings)
+_backend = command_backend
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,12 +14,9 @@ import click
 
 from backend.clock import utcnow
 from backend.errors import DomainError
+from bot.cli_backend import command_backend
 
-
-def _backend():  # noqa: ANN202
-    from bot.cli import _backend as build
-
-    return build()
+_backend = command_backend
 
 
 def _fail(exc: DomainError) -> click.ClickException:

@@ -8,18 +8,9 @@ import click
 
 from backend.clock import utcnow
 from backend.errors import DomainError
+from bot.cli_backend import command_backend
 
-
-def _backend():  # noqa: ANN202
-    from backend import migrate
-    from backend.services import build_backend
-    from backend.settings import Settings
-
-    settings = Settings()
-    problem = migrate.schema_problem(settings.database_url)
-    if problem:
-        raise click.ClickException(problem)
-    return build_backend(settings)
+_backend = command_backend
 
 
 @click.group()

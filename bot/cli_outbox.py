@@ -8,18 +8,11 @@ import json
 import click
 
 from backend.clock import utcnow
+from bot.cli_backend import command_backend
 
 
 def _sessions():  # noqa: ANN202
-    from backend import migrate
-    from backend.services import build_backend
-    from backend.settings import Settings
-
-    settings = Settings()
-    problem = migrate.schema_problem(settings.database_url)
-    if problem:
-        raise click.ClickException(problem)
-    return build_backend(settings).sessions
+    return command_backend().sessions
 
 
 @click.group()

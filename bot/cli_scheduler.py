@@ -13,16 +13,10 @@ def scheduler() -> None:
     import signal
     import threading
 
-    from backend import migrate
     from backend.scheduler import NextRun, SchedulerService
-    from backend.services import build_backend
-    from backend.settings import Settings
+    from bot.cli_backend import command_backend
 
-    settings = Settings()
-    problem = migrate.schema_problem(settings.database_url)
-    if problem:
-        raise click.ClickException(problem)
-    backend = build_backend(settings)
+    backend = command_backend()
 
     def show(runs: list[NextRun]) -> None:
         click.echo("scheduler is the leader; jobs:")

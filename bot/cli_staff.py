@@ -11,13 +11,9 @@ from sqlalchemy import select
 
 from backend.clock import utcnow
 from backend.errors import DomainError
+from bot.cli_backend import command_backend
 
-
-def _backend():  # noqa: ANN202
-    from backend.services import build_backend
-    from backend.settings import Settings
-
-    return build_backend(Settings())
+_backend = command_backend
 
 
 def _fail(exc: DomainError) -> click.ClickException:
