@@ -36,7 +36,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.broadcasts.window import claimable
+from backend.broadcasts.window import claimable, requeued_status
 from backend.clock import utcnow
 from backend.models import OutboxMessage, OutboxStatus
 from backend.outbox_pace import Pace, RateLimits, Slots
@@ -406,7 +406,7 @@ def _attempt(sender: Sender, message: OutgoingMessage, policy: RetryPolicy,
 
 def _throttled(until: datetime) -> dict[str, Any]:
     """Back to pending until the channel's pause ends, giving back the claim's attempt."""
-    return {"status": OutboxStatus.PENDING, "attempts": OutboxMessage.attempts - 1,
+    return {"status": requeued_status(), "attempts": OutboxMessage.attempts - 1,
             "locked_until": None, "next_attempt_at": until}
 
 
@@ -419,7 +419,7 @@ def _failed(message: OutgoingMessage, exc: Exception,
         log.info("outbox #%s to %s: attempt %d failed, retry in %.0fs: %s", message.id,
                  message.masked_address, message.attempt, delay, error)
         return _Outcome(message, "retried", {
-            "status": OutboxStatus.PENDING, "last_error": error, "locked_until": None,
+            "status": requeued_status(), "last_error": error, "locked_until": None,
             "next_attempt_at": (now or utcnow()) + timedelta(seconds=delay)})
     log.warning("outbox #%s to %s: dead after %d attempt(s): %s", message.id,
                 message.masked_address, message.attempt, error)
@@ -474,7 +474,7 @@ def _record(session_factory: sessionmaker[Session], outcomes: list[_Outcome],
             pace_pause(session, channel, until)
         for message in unsent:  # give them back, undoing the attempt their claim counted
             session.execute(update(OutboxMessage).where(*_fence(message))
-                            .values(status=OutboxStatus.PENDING, locked_until=None,
+                            .values(status=requeued_status(), locked_until=None,
                                     attempts=OutboxMessage.attempts - 1)
                             .execution_options(synchronize_session=False))
             counts["skipped"] += 1

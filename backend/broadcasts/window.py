@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, case, or_, select
 
 from backend.clock import IST
-from backend.models import Broadcast, BroadcastClass, BroadcastStatus, OutboxMessage
+from backend.models import (
+    Broadcast,
+    BroadcastClass,
+    BroadcastStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
 
 PROMO_START, PROMO_END = time(10, 0), time(21, 0)
 HELD = (BroadcastStatus.PAUSED.value, BroadcastStatus.CANCELLED.value)
@@ -45,3 +51,14 @@ def claimable(now: datetime) -> ColumnElement[bool]:
         held = or_(held, Broadcast.message_class == BroadcastClass.PROMOTIONAL.value)
     return or_(OutboxMessage.broadcast_id.is_(None),
                OutboxMessage.broadcast_id.not_in(select(Broadcast.id).where(held)))
+
+
+def requeued_status() -> ColumnElement:
+    """The status for a row going back to the queue (a retry, a 429, a batch given back):
+    pending, or cancelled if its broadcast was cancelled while it was being sent. Cancel
+    marks only the rows pending at that moment, so without this a row in flight would wait
+    forever behind the claim predicate and be counted as queued."""
+    cancelled = select(Broadcast.id).where(
+        Broadcast.status == BroadcastStatus.CANCELLED.value).scalar_subquery()
+    return case((OutboxMessage.broadcast_id.in_(cancelled), OutboxStatus.CANCELLED.value),
+                else_=OutboxStatus.PENDING.value)

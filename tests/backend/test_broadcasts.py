@@ -250,6 +250,32 @@ def test_pause_resume_cancel(session_factory: sessionmaker[Session]):
         service.resume(s, bid, DAY)
 
 
+def test_a_row_in_flight_at_cancel_is_cancelled_when_its_send_fails(
+        session_factory: sessionmaker[Session]):
+    with session_factory.begin() as s:
+        for _ in range(3):
+            make_consumer(s)
+    bid = _create(session_factory)
+    service.send(session_factory, bid, DAY)
+
+    class CancelWhileSending(RecordingSender):
+        """Staff cancel while the first message is with the provider, which then fails."""
+
+        def send(self, message):  # noqa: ANN001, ANN202
+            if not self.calls:
+                with session_factory.begin() as s:
+                    assert service.cancel(s, bid, DAY) == 1  # the one not claimed
+                self.fail_next(2)
+            return super().send(message)
+
+    result = process_batch(session_factory, CancelWhileSending(), worker_id="w", limit=2,
+                           now=DAY)
+    assert result.retried == 2
+    with session_factory() as s:
+        assert service.totals(s, bid).cancelled == 3  # none left waiting as "queued"
+    assert claim_batch(session_factory, "w", 10, DAY + timedelta(days=1), 60) == []
+
+
 def test_status_totals_and_masked_recipients(session_factory: sessionmaker[Session]):
     with session_factory.begin() as s:
         for _ in range(5):
