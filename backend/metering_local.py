@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.clock import IST, utcnow
@@ -54,24 +53,28 @@ def energy_lines(tariff: Tariff, mtd_before_wh: int, units_wh: int,
     return lines
 
 
-@functools.lru_cache(maxsize=8)
-def _summary_query(average_days: int) -> Select:
-    """Consumer, account, meter and the average daily charge over the last `average_days`
-    charged days (a correlated scalar subquery) for CA number `:ca`. Built once per
-    setting: building a statement costs more than running a cached one."""
-    recent = (
-        select(LedgerEntry.amount_paise)
-        .where(LedgerEntry.consumer_id == Consumer.id, LedgerEntry.kind == LedgerKind.CHARGE)
-        .order_by(LedgerEntry.day.desc())
-        .limit(average_days)
-        .correlate(Consumer)
-        .subquery()
-    )
-    average = select(func.avg(-recent.c.amount_paise)).scalar_subquery()
-    return (select(Consumer, Account, Meter, average)
+#: Consumer, account and meter for CA number `:ca`: the hottest read, one round trip.
+_SUMMARY = (select(Consumer, Account, Meter)
             .join(Account, Account.consumer_id == Consumer.id)
             .join(Meter, Meter.consumer_id == Consumer.id)
             .where(Consumer.ca_number == bindparam("ca")))
+
+
+def recent_average(account: Account) -> int | None:
+    """Average daily charge over the account's recent-spend window (backend.recent_spend),
+    the same numbers the alert scan's days-left bands use, so a reply and an alert agree."""
+    if account.recent_charge_days <= 0 or account.recent_spend_paise <= 0:
+        return None
+    return (account.recent_spend_paise + account.recent_charge_days // 2) \
+        // account.recent_charge_days
+
+
+def days_left(account: Account) -> int | None:
+    """Whole days the balance lasts at the recent spend: floor(balance × days / spend),
+    exactly the alert scan's comparison (no rounding of the average in between)."""
+    if account.balance_paise <= 0 or recent_average(account) is None:
+        return None
+    return account.balance_paise * account.recent_charge_days // account.recent_spend_paise
 
 
 #: The last `:days` daily charges of CA number `:ca`, newest first, with the tariff.
@@ -119,17 +122,10 @@ class LocalMeteringService:
 
     def summary(self, ca_number: str) -> AccountSummary:
         with self._session() as session:
-            # One round trip for consumer, account, meter and the recent average: this is
-            # the hottest read.
-            row = session.execute(_summary_query(self._rules.average_days),
-                                  {"ca": ca_number}).one_or_none()
+            row = session.execute(_SUMMARY, {"ca": ca_number}).one_or_none()
             if row is None:
                 raise NotFound(f"no consumer with CA number {ca_number}")
-            consumer, account, meter, avg = row
-            average = None if avg is None or avg <= 0 else int(round(avg))
-            days_left = None
-            if average and account.balance_paise > 0:
-                days_left = account.balance_paise // average
+            consumer, account, meter = row
             last = None
             if account.last_recharge_at and account.last_recharge_paise:
                 last = LastRecharge(account.last_recharge_paise, account.last_recharge_at)
@@ -142,8 +138,9 @@ class LocalMeteringService:
                 tariff_category=consumer.tariff_category,
                 balance_paise=account.balance_paise, as_of=account.as_of,
                 meter_number=meter.meter_number, meter_status=str(meter.status.value),
-                meter_status_since=meter.status_since, average_daily_paise=average,
-                estimated_days_left=days_left, last_recharge=last,
+                meter_status_since=meter.status_since,
+                average_daily_paise=recent_average(account),
+                estimated_days_left=days_left(account), last_recharge=last,
                 negative_since=account.negative_since, next_disconnection_at=next_cut,
                 arrears_paise=account.arrears_paise,
             )

@@ -96,8 +96,13 @@ def test_summary_shape(client: TestClient, charged: str) -> None:
     assert body["meter_status"] == "connected"
     assert _is_int(body["balance_paise"]) and _is_int(body["arrears_paise"])
     assert body["balance_paise"] == 100_000 - sum(d["charge_paise"] for d in usage)
-    assert _is_int(body["average_daily_paise"]) and body["average_daily_paise"] > 0
-    assert body["estimated_days_left"] == body["balance_paise"] // body["average_daily_paise"]
+    # The recent spend: the charged days of the last week (consecutive here), the numbers
+    # the alert scan's days-left bands use too.
+    week = [d["charge_paise"] for d in
+            client.get(f"/api/v1/consumers/{charged}/usage?days=7", headers=OP).json()]
+    assert _is_int(body["average_daily_paise"])
+    assert body["average_daily_paise"] == (sum(week) + len(week) // 2) // len(week)
+    assert body["estimated_days_left"] == body["balance_paise"] * len(week) // sum(week)
     _aware(body["as_of"])
     _aware(body["meter_status_since"])
     assert body["last_recharge"] is None and body["next_disconnection_at"] is None
