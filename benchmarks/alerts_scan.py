@@ -18,7 +18,6 @@ must not grow with N).
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -32,13 +31,10 @@ from backend.recharges import credit_recharge
 from backend.rules import load_rules
 from backend.settings import DEFAULT_RULES_FILE
 from benchmarks._pg import scratch_database
+from benchmarks._seed import add_contacts, peak_rss_mib
 
 END_DAY = date(2026, 7, 1)
 NOW = datetime(2026, 7, 2, 7, 0, tzinfo=UTC)  # 12:30 IST: outside quiet hours
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(url: str, n: int) -> dict:
@@ -48,16 +44,7 @@ def run(url: str, n: int) -> dict:
     started = time.perf_counter()
     with engine.begin() as conn:
         demo.seed(conn, rules, consumers=n, days=3, end_day=END_DAY, now=NOW)
-        conn.execute(text(
-            "INSERT INTO contacts (channel, address, opted_out, created_at) "
-            "SELECT DISTINCT 'whatsapp', mobile_e164, false, :now FROM consumers "
-            "WHERE id % 10 = 0 ON CONFLICT DO NOTHING"), {"now": NOW})
-        conn.execute(text(
-            "INSERT INTO contact_links (contact_id, consumer_id, method, verified_phone, "
-            "verified_at) SELECT ct.id, c.id, 'phone_match', c.mobile_e164, :now "
-            "FROM consumers c JOIN contacts ct ON ct.channel = 'whatsapp' "
-            "AND ct.address = c.mobile_e164 WHERE c.id % 10 = 0 ON CONFLICT DO NOTHING"),
-            {"now": NOW})
+        add_contacts(conn, NOW, "whatsapp", modulo=10)
     seed_s = time.perf_counter() - started
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))

@@ -13,7 +13,6 @@ the claim predicate) and cancel. Prints seconds per step and peak RSS.
 from __future__ import annotations
 
 import argparse
-import resource
 import time
 from datetime import UTC, date, datetime
 
@@ -27,29 +26,10 @@ from backend.outbox import claim_batch
 from backend.rules import load_rules
 from backend.settings import DEFAULT_RULES_FILE
 from benchmarks._pg import scratch_database
+from benchmarks._seed import add_contacts, peak_rss_mib
 
 END_DAY = date(2026, 7, 1)
 NOW = datetime(2026, 7, 2, 7, 0, tzinfo=UTC)  # 12:30 IST
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _contacts(conn, channel: str, modulo: int, remainder: int, address: str,  # noqa: ANN001
-              opted_out: bool, link: bool) -> None:
-    conn.execute(text(
-        f"INSERT INTO contacts (channel, address, opted_out, created_at) "
-        f"SELECT DISTINCT '{channel}', {address.format(c='')}, {str(opted_out).lower()}, :now "
-        f"FROM consumers WHERE id % {modulo} = {remainder} ON CONFLICT DO NOTHING"),
-        {"now": NOW})
-    if link:
-        conn.execute(text(
-            f"INSERT INTO contact_links (contact_id, consumer_id, method, verified_phone, "
-            f"verified_at) SELECT ct.id, c.id, 'phone_match', c.mobile_e164, :now "
-            f"FROM consumers c JOIN contacts ct ON ct.channel = '{channel}' "
-            f"AND ct.address = {address.format(c='c.')} "
-            f"WHERE c.id % {modulo} = {remainder} ON CONFLICT DO NOTHING"), {"now": NOW})
 
 
 def seed(url: str, n: int) -> float:
@@ -59,9 +39,9 @@ def seed(url: str, n: int) -> float:
     started = time.perf_counter()
     with engine.begin() as conn:
         demo.seed(conn, rules, consumers=n, days=1, end_day=END_DAY, now=NOW)
-        _contacts(conn, "whatsapp", 10, 0, "{c}mobile_e164", False, True)
-        _contacts(conn, "telegram", 50, 1, "'tg' || {c}id", False, True)
-        _contacts(conn, "sms", 100, 3, "{c}mobile_e164", True, False)
+        add_contacts(conn, NOW, "whatsapp", modulo=10)
+        add_contacts(conn, NOW, "telegram", modulo=50, remainder=1, address="'tg' || {c}id")
+        add_contacts(conn, NOW, "sms", modulo=100, remainder=3, opted_out=True, link=False)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     engine.dispose()

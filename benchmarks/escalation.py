@@ -24,6 +24,7 @@ from backend.escalation import escalate
 from backend.rules import load_rules
 from backend.settings import DEFAULT_RULES_FILE
 from benchmarks._pg import scratch_database
+from benchmarks._seed import add_contacts
 
 END_DAY = date(2026, 7, 1)
 NOW = datetime(2026, 7, 2, 7, 0, tzinfo=UTC)
@@ -36,15 +37,7 @@ def run(url: str, n: int) -> dict:
     started = time.perf_counter()
     with engine.begin() as conn:
         demo.seed(conn, rules, consumers=n, days=1, end_day=END_DAY, now=NOW)
-        conn.execute(text(
-            "INSERT INTO contacts (channel, address, opted_out, created_at) "
-            "SELECT DISTINCT 'whatsapp', mobile_e164, false, :now FROM consumers "
-            "ON CONFLICT DO NOTHING"), {"now": NOW})
-        conn.execute(text(
-            "INSERT INTO contact_links (contact_id, consumer_id, method, verified_phone, "
-            "verified_at) SELECT ct.id, c.id, 'phone_match', c.mobile_e164, :now "
-            "FROM consumers c JOIN contacts ct ON ct.channel = 'whatsapp' "
-            "AND ct.address = c.mobile_e164 ON CONFLICT DO NOTHING"), {"now": NOW})
+        add_contacts(conn, NOW, "whatsapp")
         # One open ticket each; even ids were due an hour ago, odd ids are due tomorrow.
         conn.execute(text(
             "INSERT INTO complaints (ticket, consumer_id, category, urgent, status, "

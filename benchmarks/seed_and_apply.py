@@ -11,7 +11,6 @@ For each size N: a fresh database, `demo.seed` N consumers with one day of histo
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -25,12 +24,9 @@ from backend.db import make_engine
 from backend.rules import load_rules
 from backend.settings import DEFAULT_RULES_FILE
 from benchmarks._pg import scratch_database
+from benchmarks._seed import peak_rss_mib
 
 DAY = date(2026, 7, 1)
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(url: str, n: int) -> dict:
