@@ -79,6 +79,31 @@ def test_two_sessions_creating_the_same_contact_get_one_row(
         assert len(s.scalars(select(Contact)).all()) == 1
 
 
+def test_inbound_contact_creates_touches_and_reports_the_previous_message(
+        session_factory: sessionmaker[Session]):
+    with session_factory.begin() as s:
+        contact, previous = identity.inbound_contact(s, "whatsapp", "whatsapp:+91 70000 00901",
+                                                     T0)
+        assert previous is None and contact.last_inbound_at == T0
+        contact_id = contact.id
+    later = T0 + timedelta(minutes=5)
+    with session_factory.begin() as s:
+        contact, previous = identity.inbound_contact(s, "whatsapp", "+917000000901", later)
+        assert (contact.id, previous, contact.last_inbound_at) == (contact_id, T0, later)
+        identity.set_language(s, contact, "en")  # a persistent object: changes are saved
+    with session_factory.begin() as s:  # a late, out-of-order message never moves it back
+        contact, previous = identity.inbound_contact(s, "whatsapp", "+917000000901", T0)
+        assert (previous, contact.last_inbound_at, contact.language) == (later, later, "en")
+    with session_factory.begin() as s:  # already loaded in this session: same object, fresh
+        loaded = s.get(Contact, contact_id)
+        contact, previous = identity.inbound_contact(s, "whatsapp", "+917000000901",
+                                                     later + timedelta(minutes=1))
+        assert contact is loaded and previous == later
+        assert contact.last_inbound_at == later + timedelta(minutes=1)
+    with session_factory() as s:
+        assert len(s.scalars(select(Contact)).all()) == 1
+
+
 def test_language_is_sticky_and_opt_out_toggles(session_factory: sessionmaker[Session]):
     with session_factory() as s, s.begin():
         c = identity.get_or_create_contact(s, "sms", PHONE, T0)
