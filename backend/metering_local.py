@@ -77,12 +77,12 @@ def days_left(account: Account) -> int | None:
     return account.balance_paise * account.recent_charge_days // account.recent_spend_paise
 
 
-#: The last `:days` daily charges of CA number `:ca`, newest first, with the tariff.
 _CHARGE_COLUMNS = (LedgerEntry.day, LedgerEntry.amount_paise, LedgerEntry.units_wh,
                    LedgerEntry.mtd_before_wh, LedgerEntry.energy_paise,
                    LedgerEntry.free_units_paise, LedgerEntry.rebate_paise,
                    LedgerEntry.fixed_paise, LedgerEntry.duty_paise, LedgerEntry.arrears_paise)
-#: Plain rows, not ORM objects: two months of days would otherwise be 60 objects a question.
+#: The last `:days` daily charges of CA number `:ca`, newest first, with the tariff; plain
+#: rows, not ORM objects (two months of days would otherwise be 60 objects a question).
 _USAGE = (select(*_CHARGE_COLUMNS, Consumer.tariff_category)
           .join(Consumer, Consumer.id == LedgerEntry.consumer_id)
           .where(Consumer.ca_number == bindparam("ca"), LedgerEntry.kind == LedgerKind.CHARGE)
