@@ -3,12 +3,15 @@
 Everything works in the caller's transaction and never commits. The intended order in the
 transaction that handles one inbound message is:
 
-1. `claim_message` first. It is a write, so on SQLite it takes the database's write lock
-   for the whole transaction; on PostgreSQL a concurrent duplicate blocks on the primary
-   key until this transaction ends, then sees it processed. If handling fails and the
+1. Lock the contact's row, so two processes handling two messages of the same contact
+   take turns instead of interleaving their state: the engine does it with
+   `identity.inbound_contact` (one statement that also notes the message); otherwise
+   `load_state(..., for_update=True)` takes the lock.
+2. `claim_message`. On PostgreSQL a concurrent duplicate blocks on the primary key until
+   this transaction ends, then sees it processed; on SQLite the first write takes the
+   database's write lock for the whole transaction. If handling fails and the
    transaction rolls back, the claim goes too, so the provider's retry is handled.
-2. `load_state(..., for_update=True)`: locks the contact's row, so two processes handling
-   two messages of the same contact take turns instead of interleaving their state.
+   Then `load_state`.
 3. `save_state` / `clear_state` / `bump_failures` / `reset_failures`, then commit.
 
 State is read and written with Core statements, not ORM objects, so a snapshot is always
