@@ -12,7 +12,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import migrate
-from backend.db import create_database, drop_database, make_engine, make_session_factory
+from backend.db import (
+    create_database,
+    drop_database,
+    make_engine,
+    make_session_factory,
+    scratch_database,
+)
 from backend.models import Base
 from backend.rules import Rules, load_rules
 from backend.settings import DEFAULT_RULES_FILE
@@ -77,6 +83,18 @@ def engine(migrated_engine: Engine) -> Iterator[Engine]:
     """A migrated, empty database (each test starts clean)."""
     _wipe(migrated_engine)
     yield migrated_engine
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, unmigrated database of its own (migration tests): a SQLite file, or a
+    scratch PostgreSQL database next to the test run's, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    admin_url = request.getfixturevalue("postgres_url")  # skips/fails like the others
+    with scratch_database(admin_url, "sahayak_fresh") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
-"""Small builders for test data."""
+"""Small builders for test data, and what a test database holds."""
 
 from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
+from backend.db import make_engine
 from backend.models import Consumer, DailyReading
 from backend.registry import add_consumer, ensure_circle
 
@@ -34,3 +35,13 @@ def add_reading(session: Session, consumer: Consumer, day: date, units_wh: int,
     session.execute(insert(DailyReading), [dict(consumer_id=consumer.id, day=day,
                                                 units_wh=units_wh, register_wh=register_wh,
                                                 received_at=T0)])
+
+
+def table_names(url: str) -> set[str]:
+    """The tables in the database at `url` (migration tests)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()

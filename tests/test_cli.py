@@ -4,20 +4,18 @@ migrations up and down, deterministic demo seeding, metering summary, readings i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import migrate
-from backend.db import make_engine, scratch_database
 from backend.models import DailyReading, LedgerEntry, LedgerKind
 from bot.cli import main
-from tests.factories import add_reading, make_consumer
+from tests.factories import add_reading, make_consumer, table_names
 from tests.servers import clear_settings_env
 
 HEAD = migrate.head_revision()
@@ -47,24 +45,6 @@ def ok(url: str, *args: str) -> Result:
     return result
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, unmigrated database of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    admin_url = request.getfixturevalue("postgres_url")  # skips/fails like the others
-    with scratch_database(admin_url, "sahayak_cli") as url:
-        yield url
-
-
-def _tables(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return set(inspect(conn).get_table_names())
-    finally:
-        engine.dispose()
 
 
 # --- migrations -----------------------------------------------------------------------------
@@ -72,12 +52,12 @@ def test_db_upgrade_downgrade_upgrade(fresh_url: str) -> None:
     up = ok(fresh_url, "db", "upgrade")
     assert f"database at revision {HEAD}" in up.output
     assert {"consumers", "meters", "accounts", "ledger_entries", "daily_readings"} <= \
-        _tables(fresh_url)
+        table_names(fresh_url)
     assert f"database at revision {HEAD}" in ok(fresh_url, "db", "upgrade").output  # no-op
 
     down = ok(fresh_url, "db", "downgrade", "base")
     assert "database at revision None" in down.output
-    assert _tables(fresh_url) <= {"alembic_version"}
+    assert table_names(fresh_url) <= {"alembic_version"}
 
     again = ok(fresh_url, "db", "upgrade")
     assert f"database at revision {HEAD}" in again.output

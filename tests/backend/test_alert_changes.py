@@ -5,19 +5,18 @@ and new accounts, a scan that looks only at changed accounts, and migration 0005
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, func, inspect, select, text, update
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import counters, identity, migrate
 from backend.alerts import run_scan
 from backend.charges import apply_day
-from backend.db import make_engine, scratch_database
+from backend.db import make_engine
 from backend.models import (
     Account,
     AlertState,
@@ -254,15 +253,6 @@ def test_rest_readings_import_runs_the_scan(api, session_factory):
 
 
 # --- migration 0005 -------------------------------------------------------------------------
-@pytest.fixture
-def fresh_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
-    if engine.dialect.name == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    with scratch_database(engine.url.render_as_string(hide_password=False),
-                          "sahayak_mig5") as url:
-        yield url
-
 
 def _columns(url: str) -> set[str]:
     eng = make_engine(url)

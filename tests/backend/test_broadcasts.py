@@ -5,9 +5,7 @@ status totals, scheduled sends, outage notices; migration 0006 down and up."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, select, update
@@ -19,7 +17,7 @@ from backend.broadcasts.spec import Draft, Segment
 from backend.broadcasts.window import in_promotional_window, next_promotional_start
 from backend.clock import IST
 from backend.complaints import file_complaint
-from backend.db import make_engine, scratch_database
+from backend.db import make_engine
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import (
     Account,
@@ -420,15 +418,6 @@ def test_outage_notice_and_restored_notice_reach_the_area(
 
 # ----------------------------------------------------------------------------- migration
 
-
-@pytest.fixture
-def fresh_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
-    if engine.dialect.name == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    with scratch_database(engine.url.render_as_string(hide_password=False),
-                          "sahayak_bcmig") as url:
-        yield url
 
 
 def test_migration_0006_down_and_up(fresh_url: str):

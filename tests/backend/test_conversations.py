@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import conversations as conv
 from backend import identity, migrate
-from backend.db import make_engine, scratch_database
+from backend.db import make_engine
 from backend.models import Base, ConversationState, ProcessedMessage
 from tests.factories import T0
 
@@ -223,16 +221,6 @@ def test_purge_expired_states(session_factory: sessionmaker[Session]):
 NEW_TABLES = {"contacts", "contact_links", "otp_challenges", "processed_messages",
               "conversation_states"}
 
-
-@pytest.fixture
-def fresh_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the same kind as `engine`."""
-    if engine.dialect.name == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    with scratch_database(engine.url.render_as_string(hide_password=False),
-                          "sahayak_mig") as url:
-        yield url
 
 
 def _tables_and_diff(url: str) -> tuple[set[str], list]:

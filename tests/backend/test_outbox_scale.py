@@ -7,23 +7,22 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend import migrate
-from backend.db import make_engine, scratch_database
+from backend.db import make_engine
 from backend.models import Base, OutboxMessage, OutboxPace, OutboxStatus
 from backend.outbox import BatchResult, RetryPolicy, claim_paced, enqueue, process_batch, run_worker
 from backend.outbox_pace import RateLimits
 from backend.senders import OutgoingMessage, RateLimitedError, RecordingSender, SendResult
+from tests.factories import table_names
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 POLICY = RetryPolicy(max_attempts=3, backoff_base_s=30, backoff_max_s=3600)
@@ -285,31 +284,15 @@ def test_worker_killed_mid_batch_is_resent_once_after_the_lease(
 # ---------------------------------------------------------------------------- migration
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    with scratch_database(request.getfixturevalue("postgres_url"), "sahayak_pace") as url:
-        yield url
-
-
-def _tables(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return set(inspect(conn).get_table_names())
-    finally:
-        engine.dispose()
 
 
 def test_migration_0008_down_and_up(fresh_url: str) -> None:
     below = ScriptDirectory.from_config(migrate.alembic_config(fresh_url)).get_revision(
         "0008").down_revision
     migrate.upgrade(fresh_url)
-    assert "outbox_pace" in _tables(fresh_url)
+    assert "outbox_pace" in table_names(fresh_url)
     migrate.downgrade(fresh_url, str(below))
-    assert "outbox_pace" not in _tables(fresh_url) and "outbox" in _tables(fresh_url)
+    assert "outbox_pace" not in table_names(fresh_url) and "outbox" in table_names(fresh_url)
     migrate.upgrade(fresh_url)
     assert migrate.schema_problem(fresh_url) is None
     engine = make_engine(fresh_url)
