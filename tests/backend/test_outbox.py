@@ -35,6 +35,7 @@ from backend.senders import (
     mask_address,
 )
 from backend.settings import Settings
+from tests.backend.outbox_workers import run_workers
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 PHONE = "+919876543210"
@@ -304,24 +305,9 @@ def test_concurrent_workers_never_send_twice(session_factory: sessionmaker[Sessi
     total = 200
     _enqueue(session_factory, total, now=datetime.now(UTC))
     sender = SlowSender(sleep_s=0.001)
-    stop = threading.Event()
-    totals: list[BatchResult] = []
-
-    def worker(n: int) -> None:
-        totals.append(run_worker(session_factory, sender, stop_event=stop, poll_interval_s=0.01,
-                                 batch_size=7, worker_id=f"w{n}", lease_s=120))
-
     with caplog.at_level(logging.INFO, logger="backend.outbox"):
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 60
-        while len(sender.sent) < total and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.1)  # time for a duplicate to show up, if there were one
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
+        totals = run_workers(session_factory, sender, workers=4, total=total, batch_size=7,
+                             lease_s=120)
     ids = [m.id for m in sender.sent]
     assert len(ids) == total and len(set(ids)) == total
     assert sum(totals, BatchResult()) == BatchResult(sent=total)

@@ -5,7 +5,6 @@ worker dying mid-batch; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import random
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -19,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend import migrate
 from backend.db import make_engine
 from backend.models import Base, OutboxMessage, OutboxPace, OutboxStatus
-from backend.outbox import BatchResult, RetryPolicy, claim_paced, enqueue, process_batch, run_worker
+from backend.outbox import BatchResult, RetryPolicy, claim_paced, enqueue, process_batch
 from backend.outbox_pace import RateLimits
 from backend.senders import OutgoingMessage, RateLimitedError, RecordingSender, SendResult
+from tests.backend.outbox_workers import run_workers
 from tests.factories import table_names
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
@@ -219,25 +219,9 @@ def test_two_concurrent_workers_never_send_one_message_twice(
     total = 300
     _enqueue(session_factory, total, now=datetime.now(UTC))
     sender = RecordingSender()
-    stop = threading.Event()
-    totals: list[BatchResult] = []
     limits = RateLimits({"sms": 5000.0}, burst_s=0.01)  # small bookings: many claims
-
-    def worker(n: int) -> None:
-        totals.append(run_worker(session_factory, sender, stop_event=stop, batch_size=20,
-                                 poll_interval_s=0.01, worker_id=f"w{n}", lease_s=120,
-                                 limits=limits, concurrency=4))
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 60
-    while len(sender.sent) < total and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)  # time for a duplicate to show up, if there were one
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=30)
+    totals = run_workers(session_factory, sender, workers=2, total=total, batch_size=20,
+                         lease_s=120, limits=limits, concurrency=4)
     ids = [m.id for m in sender.sent]
     assert len(ids) == total and len(set(ids)) == total
     assert sum(totals, BatchResult()) == BatchResult(sent=total)
