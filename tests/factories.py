@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
+from backend import identity
 from backend.db import make_engine
-from backend.models import Consumer, DailyReading
+from backend.models import Consumer, ContactLink, DailyReading, LinkMethod
 from backend.registry import add_consumer, ensure_circle
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
@@ -45,3 +46,19 @@ def table_names(url: str) -> set[str]:
             return set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
+
+
+def link_contact(session: Session, consumer: Consumer, channel: str, address: str | None = None,
+                 *, at: datetime = T0, language: str | None = None, verified: bool = True,
+                 opted_out: bool = False) -> int:
+    """A contact linked to `consumer` by phone match (`verified=False`: linked with a phone
+    that is not the registered mobile, so it does not count); returns the contact id."""
+    contact = identity.get_or_create_contact(session, channel, address or consumer.mobile_e164,
+                                             at)
+    contact.language = language
+    contact.opted_out = opted_out
+    session.add(ContactLink(contact_id=contact.id, consumer_id=consumer.id,
+                            method=LinkMethod.PHONE_MATCH, verified_at=at,
+                            verified_phone=consumer.mobile_e164 if verified else "+919999999999"))
+    session.flush()
+    return contact.id

@@ -4,12 +4,12 @@ alerts only, cut times that respect happy hours and holidays, and the right reci
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from click.testing import CliRunner
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import identity
 from backend.alerts import scan
 from backend.clock import IST
 from backend.counters import next_change
@@ -18,11 +18,9 @@ from backend.models import (
     Account,
     AlertState,
     Consumer,
-    ContactLink,
     EventKind,
     LedgerEntry,
     LedgerKind,
-    LinkMethod,
     MeterEvent,
     OutboxMessage,
 )
@@ -30,7 +28,7 @@ from backend.rules import Rules
 from bot.cli import main
 from bot.formatting import from_outbox
 from bot.i18n import translate
-from tests.factories import make_consumer
+from tests.factories import link_contact, make_consumer
 
 NOON = datetime(2026, 4, 1, 12, 0, tzinfo=IST).astimezone(UTC)  # a Wednesday
 NIGHT = datetime(2026, 4, 1, 22, 0, tzinfo=IST).astimezone(UTC)
@@ -55,17 +53,9 @@ def _consumer(session: Session, balance: int, *, language: str = "hi",
     return consumer
 
 
-def _link(session: Session, consumer: Consumer, channel: str, address: str | None = None, *,
-          language: str | None = None, verified: bool = True, opted_out: bool = False) -> int:
-    contact = identity.get_or_create_contact(session, channel, address or consumer.mobile_e164,
-                                             NOON)
-    contact.language = language
-    contact.opted_out = opted_out
-    session.add(ContactLink(contact_id=contact.id, consumer_id=consumer.id,
-                            method=LinkMethod.PHONE_MATCH, verified_at=NOON,
-                            verified_phone=consumer.mobile_e164 if verified else "+919999999999"))
-    session.flush()
-    return contact.id
+def _link(session: Session, consumer: Consumer, channel: str, address: str | None = None,
+          **options: Any) -> int:  # noqa: ANN401
+    return link_contact(session, consumer, channel, address, at=NOON, **options)
 
 
 def _scan(sessions: sessionmaker[Session], rules: Rules, now: datetime = NOON, *,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, inspect, select, update
@@ -23,9 +24,7 @@ from backend.models import (
     Account,
     BroadcastStatus,
     Consumer,
-    ContactLink,
     Division,
-    LinkMethod,
     OutboxMessage,
     OutboxStatus,
     Subdivision,
@@ -33,7 +32,7 @@ from backend.models import (
 from backend.outbox import claim_batch, process_batch, record_status
 from backend.registry import ensure_circle
 from backend.senders import RecordingSender
-from tests.factories import make_consumer
+from tests.factories import link_contact, make_consumer
 
 DAY = datetime(2026, 11, 27, 11, 30, tzinfo=IST).astimezone(UTC)  # inside 10-21 IST
 NIGHT = datetime(2026, 11, 27, 22, 30, tzinfo=IST).astimezone(UTC)  # outside
@@ -49,17 +48,9 @@ def _draft(**overrides) -> Draft:  # noqa: ANN003
     return Draft(**values)
 
 
-def _link(session: Session, consumer: Consumer, channel: str, address: str | None = None, *,
-          language: str | None = None, verified: bool = True, opted_out: bool = False) -> int:
-    contact = identity.get_or_create_contact(session, channel, address or consumer.mobile_e164,
-                                             DAY)
-    contact.language = language
-    contact.opted_out = opted_out
-    session.add(ContactLink(contact_id=contact.id, consumer_id=consumer.id,
-                            method=LinkMethod.PHONE_MATCH, verified_at=DAY,
-                            verified_phone=consumer.mobile_e164 if verified else "+919999999999"))
-    session.flush()
-    return contact.id
+def _link(session: Session, consumer: Consumer, channel: str, address: str | None = None,
+          **options: Any) -> int:  # noqa: ANN401
+    return link_contact(session, consumer, channel, address, at=DAY, **options)
 
 
 def _create(sessions: sessionmaker[Session], now: datetime = DAY, **overrides) -> int:  # noqa: ANN003
