@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     ColumnElement,
     Connection,
@@ -65,8 +64,13 @@ from backend.models import (
     ContactLink,
     EventKind,
     MeterEvent,
-    OutboxMessage,
-    OutboxStatus,
+)
+from backend.outbox_bulk import (
+    idempotency_key,
+    insert_from_select,
+    json_object,
+    pending,
+    text_value,
 )
 from backend.rules import AlertRules, Rules
 
@@ -79,7 +83,6 @@ consumers = Consumer.__table__
 contacts = Contact.__table__
 links = ContactLink.__table__
 events = MeterEvent.__table__
-outbox = OutboxMessage.__table__
 
 EVENTS_MARK = "meter_events"
 ACCOUNTS_MARK = "account_changes"  # the last account change value a scan looked at
@@ -131,28 +134,6 @@ def quiet_until(rules: AlertRules, now: datetime) -> datetime:
 
 
 # ----------------------------------------------------------------------------- bands
-
-
-def _json(conn: Connection, **values: ColumnElement) -> ColumnElement:
-    """A JSON object built in SQL (json_build_object / json_object)."""
-    args: list[ColumnElement] = []
-    for name, value in values.items():
-        args += [cast(literal(name, String), String), value]
-    fn = func.json_build_object if conn.dialect.name == "postgresql" else func.json_object
-    return fn(*args, type_=JSON)
-
-
-def _text(value: str | None) -> ColumnElement:
-    # Typed, or PostgreSQL cannot infer a bare parameter's type inside json_build_object.
-    return cast(literal(value, String), String)
-
-
-def _key(*parts: ColumnElement | str) -> ColumnElement:
-    out: ColumnElement = literal("", String)
-    for i, part in enumerate(parts):
-        piece = literal(part, String) if isinstance(part, str) else cast(part, String)
-        out = out + (literal(":", String) + piece if i else piece)
-    return out
 
 
 def _changed(since: int | None, until: int) -> ColumnElement:
@@ -238,28 +219,13 @@ def _recipients(consumer_id: ColumnElement) -> tuple[list, ColumnElement]:
     return [links, contacts, consumers], condition
 
 
-_OUTBOX_COLUMNS = ["idempotency_key", "channel", "address", "message_key", "params",
-                   "language", "status", "attempts", "next_attempt_at", "created_at"]
-
-
 def _outbox_select(key: ColumnElement, message_key: ColumnElement | str, params: ColumnElement,
                    not_before: datetime, now: datetime) -> list[ColumnElement]:
     mk = literal(message_key, String) if isinstance(message_key, str) else message_key
     return [key.label("idempotency_key"), contacts.c.channel, contacts.c.address,
             mk.label("message_key"), params.label("params"),
             func.coalesce(contacts.c.language, consumers.c.language, "hi").label("language"),
-            literal(OutboxStatus.PENDING.value, String).label("status"),
-            literal(0).label("attempts"),
-            literal(not_before, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
-            literal(now, OutboxMessage.created_at.type).label("created_at")]
-
-
-def _insert_outbox(conn: Connection, query: Select) -> int:
-    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = (insert_(outbox).from_select(_OUTBOX_COLUMNS, query)
-            .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
-            .returning(outbox.c.id))
-    return len(conn.execute(stmt).fetchall())
+            *pending(not_before, now)]
 
 
 def _band_fanout(conn: Connection, rules: Rules, band: int, now: datetime,
@@ -267,22 +233,22 @@ def _band_fanout(conn: Connection, rules: Rules, band: int, now: datetime,
     crossed = and_(states.c.crossed_at == literal(now, AlertState.crossed_at.type),
                    states.c.band == band, accounts.c.consumer_id == states.c.consumer_id)
     joins, recipients = _recipients(states.c.consumer_id)
-    key = _key("alert", states.c.consumer_id, states.c.epoch, str(band), contacts.c.id)
+    key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band), contacts.c.id)
     bal = cast(accounts.c.balance_paise, BigInteger)
     if band != NEGATIVE:
         if band == AMOUNT:
-            message_key, params = "alert.low_balance_amount", _json(conn, balance_paise=bal)
+            message_key, params = "alert.low_balance_amount", json_object(conn, balance_paise=bal)
         elif band == ZERO:
-            message_key, params = "alert.zero_balance", _json(conn, balance_paise=bal)
+            message_key, params = "alert.zero_balance", json_object(conn, balance_paise=bal)
         else:
             message_key = "alert.low_balance_days"
-            params = _json(conn, days=cast(literal(rules.alerts.days_left[band - 1]), BigInteger),
-                           balance_paise=bal)
+            days = cast(literal(rules.alerts.days_left[band - 1]), BigInteger)
+            params = json_object(conn, days=days, balance_paise=bal)
         query = (select(*_outbox_select(key, message_key, params, quiet_end, now))
                  .select_from(states).join(accounts, true()))
         for table in joins:
             query = query.join(table, true())
-        return _insert_outbox(conn, query.where(crossed, recipients))
+        return insert_from_select(conn, query.where(crossed, recipients))
     # Negative: one statement per distinct negative_since, whose cut time Python finds.
     queued = 0
     groups = conn.execute(select(accounts.c.negative_since).distinct()
@@ -290,8 +256,8 @@ def _band_fanout(conn: Connection, rules: Rules, band: int, now: datetime,
     for since in list(groups):
         cut = earliest_cut(rules.disconnection, since or now, now)
         urgent = cut is not None and cut - now <= timedelta(hours=rules.alerts.urgent_within_hours)
-        params = _json(conn, balance_paise=bal,
-                       cut_at=_text(cut.isoformat() if cut else None))
+        params = json_object(conn, balance_paise=bal,
+                       cut_at=text_value(cut.isoformat() if cut else None))
         query = (select(*_outbox_select(key, "alert.negative_balance", params,
                                         now if urgent else quiet_end, now))
                  .select_from(states).join(accounts, true()))
@@ -299,7 +265,7 @@ def _band_fanout(conn: Connection, rules: Rules, band: int, now: datetime,
             query = query.join(table, true())
         since_is = (accounts.c.negative_since.is_(None) if since is None else
                     accounts.c.negative_since == literal(since, Account.negative_since.type))
-        queued += _insert_outbox(conn, query.where(crossed, recipients, since_is))
+        queued += insert_from_select(conn, query.where(crossed, recipients, since_is))
     return queued
 
 
@@ -309,13 +275,13 @@ def _event_fanout(conn: Connection, start: int, end: int, now: datetime) -> dict
     joins, recipients = _recipients(events.c.consumer_id)
     counts: dict[str, int] = {}
     for kind, message_key in EVENT_KEYS.items():
-        params = _json(conn, amount_paise=cast(events.c.amount_paise, BigInteger),
+        params = json_object(conn, amount_paise=cast(events.c.amount_paise, BigInteger),
                        balance_paise=cast(events.c.balance_paise, BigInteger))
-        query = select(*_outbox_select(_key("event", events.c.id, contacts.c.id),
+        query = select(*_outbox_select(idempotency_key("event", events.c.id, contacts.c.id),
                                        message_key, params, now, now)).select_from(events)
         for table in joins:
             query = query.join(table, true())
-        counts[kind] = _insert_outbox(conn, query.where(
+        counts[kind] = insert_from_select(conn, query.where(
             events.c.id > start, events.c.id <= end, events.c.kind == kind, recipients))
     return counts
 

@@ -20,21 +20,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Connection,
     String,
     and_,
-    cast,
     func,
     insert,
     literal,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
 
 from backend.models import (
     Circle,
@@ -45,10 +41,9 @@ from backend.models import (
     Consumer,
     Contact,
     ContactLink,
-    OutboxMessage,
-    OutboxStatus,
 )
 from backend.outbox import enqueue
+from backend.outbox_bulk import idempotency_key, insert_from_select, json_object, pending
 from backend.senders import mask_address
 
 log = logging.getLogger(__name__)
@@ -58,7 +53,6 @@ events = ComplaintEvent.__table__
 consumers = Consumer.__table__
 contacts = Contact.__table__
 links = ContactLink.__table__
-outbox = OutboxMessage.__table__
 
 CONSUMER_KEY = "complaint.escalated"
 DIGEST_KEY = "complaint.escalation_digest"
@@ -134,31 +128,13 @@ def _escalate(conn: Connection, now: datetime, max_tickets: int) -> EscalationRe
 # ------------------------------------------------------------------------ consumers
 
 
-def _outbox_insert(conn: Connection, query: Select) -> int:
-    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    columns = ["idempotency_key", "channel", "address", "message_key", "params", "language",
-               "status", "attempts", "next_attempt_at", "created_at"]
-    stmt = (insert_(outbox).from_select(columns, query)
-            .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
-            .returning(outbox.c.id))
-    return len(conn.execute(stmt).fetchall())
-
-
 def _consumer_columns(conn: Connection, language: ColumnElement,
                       now: datetime) -> list[ColumnElement]:
-    key = (literal("escalated:", String) + cast(complaints.c.id, String)
-           + literal(":", String) + cast(contacts.c.id, String))
-    json_object = (func.json_build_object if conn.dialect.name == "postgresql"
-                   else func.json_object)
-    params = json_object(cast(literal("ticket", String), String), complaints.c.ticket,
-                         type_=JSON)
+    key = idempotency_key("escalated", complaints.c.id, contacts.c.id)
+    params = json_object(conn, ticket=complaints.c.ticket)
     return [key.label("idempotency_key"), contacts.c.channel, contacts.c.address,
             literal(CONSUMER_KEY, String).label("message_key"), params.label("params"),
-            language.label("language"),
-            literal(OutboxStatus.PENDING.value, String).label("status"),
-            literal(0).label("attempts"),
-            literal(now, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
-            literal(now, OutboxMessage.created_at.type).label("created_at")]
+            language.label("language"), *pending(now, now)]
 
 
 def _notify_consumers(conn: Connection, this_pass: ColumnElement[bool], now: datetime) -> int:
@@ -179,7 +155,7 @@ def _notify_consumers(conn: Connection, this_pass: ColumnElement[bool], now: dat
         .join(contacts, contacts.c.id == complaints.c.contact_id)
         .where(this_pass, complaints.c.consumer_id.is_(None),
                contacts.c.opted_out.is_(False)))
-    return _outbox_insert(conn, linked) + _outbox_insert(conn, reporter)
+    return insert_from_select(conn, linked) + insert_from_select(conn, reporter)
 
 
 # ------------------------------------------------------------------------ managers

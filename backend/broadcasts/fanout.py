@@ -26,18 +26,15 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.broadcasts.audience import IdRange, audience
 from backend.broadcasts.spec import Segment
 from backend.broadcasts.window import next_promotional_start
-from backend.models import Broadcast, BroadcastClass, Consumer, OutboxMessage, OutboxStatus
+from backend.models import Broadcast, BroadcastClass, Consumer
+from backend.outbox_bulk import insert_from_select, json_object, pending, text_value
 
 BODY_KEY = "broadcast.body"
 CONTENT_SID_PARAM, CONTENT_VARIABLES_PARAM = "_content_sid", "_content_variables"
-outbox = OutboxMessage.__table__
-COLUMNS = ["idempotency_key", "channel", "address", "message_key", "params", "language",
-           "status", "attempts", "next_attempt_at", "created_at", "broadcast_id"]
 Progress = Callable[[int, int, int], None]  # (chunks done, chunks, rows queued so far)
 
 
@@ -61,26 +58,20 @@ def row_params(broadcast: Broadcast, language: str) -> dict[str, Any]:
     return params
 
 
-def _text(value: str | None) -> ColumnElement:
-    # Typed, or PostgreSQL cannot infer a bare parameter's type inside json_build_object.
-    return cast(literal(value, String), String)
-
-
 def _params(conn: Connection, broadcast: Broadcast, language: ColumnElement) -> ColumnElement:
     if broadcast.message_key != BODY_KEY:
-        fixed = _text(json.dumps(broadcast.params or {}))
+        fixed = text_value(json.dumps(broadcast.params or {}))
         return (cast(fixed, JSON) if conn.dialect.name == "postgresql"
                 else func.json(fixed, type_=JSON))
-    body = case((language == "en", _text(broadcast.body_en)),
-                (language == "hi-Latn", _text(broadcast.body_hi_latn or broadcast.body_en)),
-                else_=_text(broadcast.body_hi))
-    pairs: list[ColumnElement] = [_text("body"), body]
+    body = case((language == "en", text_value(broadcast.body_en)),
+                (language == "hi-Latn", text_value(broadcast.body_hi_latn or broadcast.body_en)),
+                else_=text_value(broadcast.body_hi))
+    extra = {}
     if broadcast.content_sid:
-        pairs += [_text(CONTENT_SID_PARAM), _text(broadcast.content_sid),
-                  _text(CONTENT_VARIABLES_PARAM),
-                  _text(json.dumps(broadcast.content_variables or {}))]
-    fn = func.json_build_object if conn.dialect.name == "postgresql" else func.json_object
-    return fn(*pairs, type_=JSON)
+        extra = {CONTENT_SID_PARAM: text_value(broadcast.content_sid),
+                 CONTENT_VARIABLES_PARAM: text_value(json.dumps(broadcast.content_variables
+                                                               or {}))}
+    return json_object(conn, body=body, **extra)
 
 
 def queue_chunk(conn: Connection, broadcast: Broadcast, ids: IdRange | None,
@@ -94,17 +85,9 @@ def queue_chunk(conn: Connection, broadcast: Broadcast, ids: IdRange | None,
     query = select(
         key, a.c.channel, a.c.address, literal(broadcast.message_key, String),
         _params(conn, broadcast, a.c.language), a.c.language,
-        literal(OutboxStatus.PENDING.value, String), literal(0, Integer),
-        literal(not_before, OutboxMessage.next_attempt_at.type),
-        literal(now, OutboxMessage.created_at.type),
-        literal(broadcast.id, Integer),
+        *pending(not_before, now), literal(broadcast.id, Integer),
     ).where(~a.c.skip)
-    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = (insert_(outbox).from_select(COLUMNS, query)
-            .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
-            # Without it SQLAlchemy reports -1 for an INSERT ... SELECT on psycopg.
-            .execution_options(preserve_rowcount=True))
-    queued = conn.execute(stmt).rowcount
+    queued = insert_from_select(conn, query, extra=("broadcast_id",))
     skipped = conn.execute(select(func.count()).select_from(a).where(a.c.skip)).scalar_one()
     return queued, int(skipped)
 
