@@ -32,10 +32,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import undefined
 
-from backend.clock import utcnow
-from backend.leader_lock import LeaderLock, leader_lock_for
+from backend.platform.clock import utcnow
+from backend.platform.leader_lock import LeaderLock, leader_lock_for
+from backend.platform.settings import Settings
 from backend.services import Backend, build_backend
-from backend.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def job_backend() -> Backend:
 
 
 def run_alert_scan() -> None:
-    from backend.alerts import run_scan
+    from backend.engagement.alerts import run_scan
 
     backend = job_backend()
     result = run_scan(backend.engine, backend.rules, utcnow())
@@ -130,7 +130,7 @@ def run_alert_scan() -> None:
 
 
 def run_complaint_escalation() -> None:
-    from backend.escalation import escalate
+    from backend.care.escalation import escalate
 
     with job_backend().engine.begin() as conn:
         result = escalate(conn, utcnow())
@@ -140,7 +140,7 @@ def run_complaint_escalation() -> None:
 
 
 def run_disconnection_sweep() -> None:
-    from backend.disconnection import apply_disconnections
+    from backend.metering.disconnection import apply_disconnections
 
     backend = job_backend()
     with backend.engine.begin() as conn:
@@ -149,7 +149,7 @@ def run_disconnection_sweep() -> None:
 
 
 def run_broadcasts_due() -> None:
-    from backend.broadcasts.service import send_due
+    from backend.engagement.broadcasts.service import send_due
 
     reports = send_due(job_backend().sessions, utcnow())
     log.info("job broadcasts.send_due: %d broadcasts sent, %d messages queued",

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.db import make_engine, make_session_factory
-from backend.metering_local import LocalMeteringService
-from backend.metering_types import MeteringService
-from backend.rules import Rules, load_rules
-from backend.settings import Settings
+from backend.metering.local import LocalMeteringService
+from backend.metering.rules import Rules, load_rules
+from backend.metering.types import MeteringService
+from backend.platform.db import make_engine, make_session_factory
+from backend.platform.settings import Settings
 
 
 @dataclass
@@ -37,7 +37,7 @@ def build_backend(settings: Settings) -> Backend:
     local = LocalMeteringService(sessions, rules, tz=tz)
     metering: MeteringService = local
     if settings.metering_url:
-        from backend.metering_http import HttpMeteringService
+        from backend.metering.http import HttpMeteringService
 
         key = settings.metering_api_key.get_secret_value() if settings.metering_api_key else None
         metering = HttpMeteringService(settings.metering_url, api_key=key)

@@ -6,7 +6,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from backend import db
+from backend.platform import db
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -23,13 +23,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import text
 
-from backend import demo, migrate
-from backend.alerts import ScanResult, scan
-from backend.charges import apply_day
-from backend.db import make_engine, make_session_factory
-from backend.recharges import credit_recharge
-from backend.rules import load_rules
-from backend.settings import DEFAULT_RULES_FILE
+from backend.demo import seed as demo
+from backend.engagement.alerts import ScanResult, scan
+from backend.metering.charges import apply_day
+from backend.metering.recharges import credit_recharge
+from backend.metering.rules import load_rules
+from backend.platform import migrate
+from backend.platform.db import make_engine, make_session_factory
+from backend.platform.settings import DEFAULT_RULES_FILE
 from benchmarks._pg import scratch_database
 from benchmarks._seed import add_contacts, peak_rss_mib
 

@@ -18,13 +18,14 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
-from backend import demo, migrate
-from backend.broadcasts import service
-from backend.broadcasts.spec import Draft
-from backend.db import make_engine, make_session_factory
-from backend.outbox import claim_batch
-from backend.rules import load_rules
-from backend.settings import DEFAULT_RULES_FILE
+from backend.demo import seed as demo
+from backend.engagement.broadcasts import service
+from backend.engagement.broadcasts.spec import Draft
+from backend.messaging.outbox import claim_batch
+from backend.metering.rules import load_rules
+from backend.platform import migrate
+from backend.platform.db import make_engine, make_session_factory
+from backend.platform.settings import DEFAULT_RULES_FILE
 from benchmarks._pg import scratch_database
 from benchmarks._seed import add_contacts, peak_rss_mib
 

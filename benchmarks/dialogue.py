@@ -29,10 +29,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from backend import demo, migrate
+from backend.demo import seed as demo
 from backend.models import Consumer
+from backend.platform import migrate
+from backend.platform.settings import Settings
 from backend.services import build_backend
-from backend.settings import Settings
 from benchmarks._pg import scratch_database
 from bot.dialogue.factory import build_engine
 from bot.dialogue.types import WHATSAPP, InboundMessage

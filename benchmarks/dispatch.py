@@ -26,8 +26,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from backend import migrate
-from backend.db import make_engine
+from backend.platform import migrate
+from backend.platform.db import make_engine
 from benchmarks._pg import scratch_database
 from benchmarks.fake_provider import FakeProvider
 

@@ -18,11 +18,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from backend import demo, migrate
-from backend.charges import apply_day
-from backend.db import make_engine
-from backend.rules import load_rules
-from backend.settings import DEFAULT_RULES_FILE
+from backend.demo import seed as demo
+from backend.metering.charges import apply_day
+from backend.metering.rules import load_rules
+from backend.platform import migrate
+from backend.platform.db import make_engine
+from backend.platform.settings import DEFAULT_RULES_FILE
 from benchmarks._pg import scratch_database
 from benchmarks._seed import peak_rss_mib
 

@@ -30,11 +30,12 @@ from datetime import UTC, date, datetime
 import httpx
 from sqlalchemy import func, select
 
-from backend import demo, migrate
-from backend.db import make_engine
+from backend.demo import seed as demo
+from backend.metering.rules import load_rules
 from backend.models import Consumer
-from backend.rules import load_rules
-from backend.settings import DEFAULT_RULES_FILE
+from backend.platform import migrate
+from backend.platform.db import make_engine
+from backend.platform.settings import DEFAULT_RULES_FILE
 from benchmarks._pg import scratch_database
 
 KEY = "bench-operator-key"

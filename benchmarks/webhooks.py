@@ -35,7 +35,7 @@ import uvloop
 from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
-from backend.db import make_engine
+from backend.platform.db import make_engine
 from benchmarks._pg import scratch_database
 from benchmarks.dialogue import MESSAGES, prepare
 from nlu import NluSettings, build_parser

@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, make_url, select
 
-from backend.api import BodySizeLimit, install_api
+from backend.api.routes import BodySizeLimit, install_api
 from backend.models import Consumer
+from backend.platform.settings import Settings
 from backend.scheduler import SchedulerService
 from backend.services import Backend, build_backend
-from backend.settings import Settings
 from bot.channels.setup import install_channels
 from bot.settings import AppSettings
 from bot.webchat import enabled_by_env, install_webchat

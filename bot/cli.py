@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from backend.clock import local_day, utcnow
-from backend.errors import DomainError
-from backend.metering_types import to_jsonable
-from backend.settings import Settings
+from backend.metering.types import to_jsonable
+from backend.platform.clock import local_day, utcnow
+from backend.platform.errors import DomainError
+from backend.platform.settings import Settings
 from bot.cli_backend import command_backend
 from bot.formatting import rupees
 from nlu.cli import nlu_group
@@ -57,7 +57,7 @@ def db() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the latest)."""
-    from backend import migrate
+    from backend.platform import migrate
 
     settings = _settings()
     migrate.upgrade(settings.database_url, revision)
@@ -68,7 +68,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION ("base" removes every table)."""
-    from backend import migrate
+    from backend.platform import migrate
 
     migrate.downgrade(_settings().database_url, revision)
     click.echo(f"database at revision {migrate.current_revision(_settings().database_url)}")
@@ -130,9 +130,9 @@ def worker(batch_size: int, poll_interval: float, worker_id: str | None, concurr
 
     from pydantic import ValidationError
 
-    from backend import migrate
-    from backend.outbox import RetryPolicy, run_worker
-    from backend.outbox_pace import RateLimits
+    from backend.messaging.outbox import RetryPolicy, run_worker
+    from backend.messaging.pace import RateLimits
+    from backend.platform import migrate
     from backend.services import build_backend
     from bot.delivery import build_sender
     from bot.settings import AppSettings
@@ -184,7 +184,7 @@ def demo() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing if there are consumers already.")
 def demo_seed(consumers: int, days: int, seed_: int, end_date, if_empty: bool) -> None:  # noqa: ANN001
     """Create realistic synthetic consumers with readings, recharges and charges."""
-    from backend import demo as demo_mod
+    from backend.demo import seed as demo_mod
 
     backend = _backend()
     end = end_date.date() if end_date else local_day(utcnow(), backend.tz) - timedelta(days=1)
@@ -267,7 +267,7 @@ def metering_summary(ca_number: str, as_json: bool) -> None:
 @click.argument("day", type=click.DateTime(["%Y-%m-%d"]))
 def metering_apply_day(day) -> None:  # noqa: ANN001
     """Charge every account that has a reading for DAY (idempotent)."""
-    from backend.charges import apply_day
+    from backend.metering.charges import apply_day
 
     backend = _backend()
     with backend.engine.begin() as conn:
@@ -279,7 +279,7 @@ def metering_apply_day(day) -> None:  # noqa: ANN001
 @metering.command("disconnect")
 def metering_disconnect() -> None:
     """Cut meters negative past the grace period, if now is inside the cut window."""
-    from backend.disconnection import apply_disconnections
+    from backend.metering.disconnection import apply_disconnections
 
     backend = _backend()
     with backend.engine.begin() as conn:
@@ -299,7 +299,7 @@ def readings_import(csv_file: Path) -> None:
     """Load a CSV (ca_number or meter_number, date, kwh, register_kwh), then charge.
 
     Bad rows are reported with their line numbers; good rows are loaded."""
-    from backend.readings import IngestReport, apply_days, ingest, read_csv
+    from backend.metering.readings import IngestReport, apply_days, ingest, read_csv
 
     backend = _backend()
     now = utcnow()
@@ -325,7 +325,7 @@ def readings_import(csv_file: Path) -> None:
     for day_result in report.applied:
         click.echo(f"  {day_result.day}: charged {day_result.charged} accounts")
     if report.applied:
-        from backend.alerts import run_scan
+        from backend.engagement.alerts import run_scan
 
         alerts = run_scan(backend.engine, backend.rules, utcnow())
         click.echo(f"alert scan: {alerts.examined} changed accounts, queued "
@@ -505,7 +505,7 @@ def alerts() -> None:
 @click.option("--dry-run", is_flag=True, help="Count what would be queued; write nothing.")
 def alerts_scan(dry_run: bool) -> None:
     """Queue the alerts due now into the outbox (a second run straight after queues none)."""
-    from backend.alerts import run_scan
+    from backend.engagement.alerts import run_scan
 
     backend = _backend()
     result = run_scan(backend.engine, backend.rules, utcnow(), dry_run=dry_run)

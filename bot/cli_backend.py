@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
 
 def command_backend() -> Backend:
-    from backend import migrate
+    from backend.platform import migrate
+    from backend.platform.settings import Settings
     from backend.services import build_backend
-    from backend.settings import Settings
 
     settings = Settings()
     problem = migrate.schema_problem(settings.database_url)

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from backend.clock import utcnow
-from backend.errors import DomainError
+from backend.platform.clock import utcnow
+from backend.platform.errors import DomainError
 from bot.cli_backend import command_backend
 
 _backend = command_backend
@@ -141,8 +141,8 @@ def create(title: str, message_class: str, body_hi: str | None, body_hi_file: Pa
            balance_rupees: str | None, open_complaint: bool | None, at_text: str | None,
            staff: str) -> None:
     """Create a broadcast (a draft, or scheduled with --at). Check it with `preview`."""
-    from backend.broadcasts import service
-    from backend.broadcasts.spec import Draft, Segment
+    from backend.engagement.broadcasts import service
+    from backend.engagement.broadcasts.spec import Draft, Segment
 
     hi = _body(body_hi, body_hi_file, "Hindi")
     en = _body(body_en, body_en_file, "English")
@@ -173,8 +173,8 @@ def create(title: str, message_class: str, body_hi: str | None, body_hi_file: Pa
 @click.argument("broadcast_id", type=int)
 def preview(broadcast_id: int) -> None:
     """Who would get it (per channel and language), who is skipped, SMS cost per language."""
-    from backend.broadcasts import service
-    from backend.broadcasts.spec import Segment
+    from backend.engagement.broadcasts import service
+    from backend.engagement.broadcasts.spec import Segment
 
     backend = _backend()
     try:
@@ -201,7 +201,7 @@ def preview(broadcast_id: int) -> None:
               help="Consumers per transaction (progress is shown per chunk).")
 def send(broadcast_id: int, chunk: int) -> None:
     """Queue it into the outbox now (a rerun queues nobody twice)."""
-    from backend.broadcasts import service
+    from backend.engagement.broadcasts import service
 
     backend = _backend()
     try:
@@ -218,7 +218,7 @@ def send(broadcast_id: int, chunk: int) -> None:
 @broadcast.command("send-due")
 def send_due() -> None:
     """Send scheduled broadcasts whose time has come (for cron, until the scheduler)."""
-    from backend.broadcasts import service
+    from backend.engagement.broadcasts import service
 
     reports = service.send_due(_backend().sessions, utcnow(), progress=_progress)
     for r in reports:
@@ -237,7 +237,7 @@ def send_due() -> None:
 @click.option("--offset", type=click.IntRange(min=0), default=0)
 def status(broadcast_id: int, show: int, outcome: str | None, offset: int) -> None:
     """Totals from the outbox rows, and optionally recipients one page at a time."""
-    from backend.broadcasts import service
+    from backend.engagement.broadcasts import service
 
     backend = _backend()
     try:
@@ -260,7 +260,7 @@ def status(broadcast_id: int, show: int, outcome: str | None, offset: int) -> No
 
 
 def _control(action: str, broadcast_id: int) -> None:
-    from backend.broadcasts import service
+    from backend.engagement.broadcasts import service
 
     backend = _backend()
     try:
@@ -301,7 +301,7 @@ def cancel(broadcast_id: int) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 def list_(limit: int) -> None:
     """The latest broadcasts: id, status, class, scheduled time, recipients, title."""
-    from backend.broadcasts import service
+    from backend.engagement.broadcasts import service
 
     with _backend().sessions() as s:
         rows = [_show(b) for b in service.list_broadcasts(s, limit)]
@@ -316,7 +316,7 @@ def list_(limit: int) -> None:
 
 def notify_outage(backend, notice_id: int, *, restored: bool, staff: str) -> None:  # noqa: ANN001
     """Create and send the outage (or restored) notice for a committed outage notice."""
-    from backend.broadcasts import notices, service
+    from backend.engagement.broadcasts import notices, service
     from backend.models import OutageNotice
 
     now = utcnow()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import click
 
-from backend.clock import utcnow
-from backend.errors import DomainError
+from backend.platform.clock import utcnow
+from backend.platform.errors import DomainError
 from bot.cli_backend import command_backend
 
 _backend = command_backend
@@ -28,8 +28,8 @@ def manager() -> None:
               show_default=True)
 def manager_set(circle_code: str, name: str, mobile: str, channel: str, language: str) -> None:
     """Set (or replace) the revenue manager of a circle."""
-    from backend.circle_managers import set_manager
-    from backend.senders import mask_address
+    from backend.care.circle_managers import set_manager
+    from backend.messaging.senders import mask_address
 
     with _backend().sessions.begin() as s:
         try:
@@ -45,8 +45,8 @@ def manager_set(circle_code: str, name: str, mobile: str, channel: str, language
 @click.option("--full-numbers", is_flag=True, help="Show mobiles unmasked.")
 def manager_list(full_numbers: bool) -> None:
     """Managers per circle (mobiles masked unless --full-numbers)."""
-    from backend.circle_managers import list_managers
-    from backend.senders import mask_address
+    from backend.care.circle_managers import list_managers
+    from backend.messaging.senders import mask_address
 
     with _backend().sessions() as s:
         views = list_managers(s)
@@ -61,7 +61,7 @@ def manager_list(full_numbers: bool) -> None:
 @click.argument("circle_code")
 def manager_remove(circle_code: str) -> None:
     """Remove the manager of CIRCLE_CODE (its overdue tickets are then only counted)."""
-    from backend.circle_managers import remove_manager
+    from backend.care.circle_managers import remove_manager
 
     with _backend().sessions.begin() as s:
         try:
@@ -76,7 +76,7 @@ def manager_remove(circle_code: str) -> None:
 def complaint_escalate(dry_run: bool) -> None:
     """Escalate open complaints past their SLA: flag them, tell the consumer, send each
     circle's manager one digest. A second run straight after does nothing."""
-    from backend.escalation import escalate
+    from backend.care.escalation import escalate
 
     backend = _backend()
     with backend.engine.begin() as conn:

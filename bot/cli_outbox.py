@@ -7,7 +7,7 @@ import json
 
 import click
 
-from backend.clock import utcnow
+from backend.platform.clock import utcnow
 from bot.cli_backend import command_backend
 
 
@@ -27,7 +27,7 @@ def outbox() -> None:
 def dead(limit: int, channel: str | None, as_json: bool) -> None:
     """Dead letters, newest first: id, channel, masked address, message key, attempts,
     when queued (UTC) and the last error."""
-    from backend.outbox_admin import dead_letters
+    from backend.messaging.admin import dead_letters
 
     with _sessions()() as session:
         letters = dead_letters(session, limit=limit, channel=channel)
@@ -49,7 +49,7 @@ def dead(limit: int, channel: str | None, as_json: bool) -> None:
 def retry(ids: tuple[int, ...]) -> None:
     """Queue dead letters IDS again, with a fresh set of attempts. Messages that are not
     dead (unknown, pending, being sent, sent) are left alone and make the exit code 1."""
-    from backend.outbox_admin import requeue
+    from backend.messaging.admin import requeue
 
     with _sessions().begin() as session:
         done = requeue(session, ids, utcnow())
@@ -65,8 +65,8 @@ def retry(ids: tuple[int, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def stats(as_json: bool) -> None:
     """Messages by channel and status."""
+    from backend.messaging.admin import counts
     from backend.models import OutboxStatus
-    from backend.outbox_admin import counts
 
     with _sessions()() as session:
         table = counts(session)

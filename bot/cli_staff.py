@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import click
 from sqlalchemy import select
 
-from backend.clock import utcnow
-from backend.errors import DomainError
+from backend.platform.clock import utcnow
+from backend.platform.errors import DomainError
 from bot.cli_backend import command_backend
 
 _backend = command_backend
@@ -38,7 +38,7 @@ def outage() -> None:
 @click.option("--staff", help="Who posts it (needed with --notify).")
 def outage_add(circle_code: str | None, division_id: int | None, subdivision_id: int | None,
                hours: float | None, reason: str, notify: bool, staff: str | None) -> None:
-    from backend import outages
+    from backend.care import outages
     from backend.models import Circle
 
     if notify and (not staff or not reason.strip()):
@@ -68,7 +68,7 @@ def outage_add(circle_code: str | None, division_id: int | None, subdivision_id:
 
 @outage.command("list")
 def outage_list() -> None:
-    from backend import outages
+    from backend.care import outages
 
     backend = _backend()
     with backend.sessions() as s:
@@ -87,7 +87,7 @@ def outage_list() -> None:
 @click.option("--notify", is_flag=True, help="Also tell the area's consumers it is restored.")
 @click.option("--staff", help="Who closes it (needed with --notify).")
 def outage_close(notice_id: int, notify: bool, staff: str | None) -> None:
-    from backend import outages
+    from backend.care import outages
 
     if notify and not staff:
         raise click.UsageError("--notify needs --staff")
@@ -113,7 +113,7 @@ def report() -> None:
 @report.command("adoption")
 def report_adoption() -> None:
     """App adoption per circle: connections, answered "is the app installed?", installed."""
-    from backend import adoption
+    from backend.engagement import adoption
 
     with _backend().sessions() as s:
         rows = adoption.per_circle(s)
@@ -135,7 +135,7 @@ def complaint() -> None:
 @click.option("--note", default="")
 @click.option("--staff", required=True, help="Who makes the change (kept in the history).")
 def complaint_status(ticket: str, status: str, note: str, staff: str) -> None:
-    from backend import complaints
+    from backend.care import complaints
 
     with _backend().sessions.begin() as s:
         try:
@@ -152,8 +152,8 @@ def handoff() -> None:
 
 @handoff.command("list")
 def handoff_list() -> None:
-    from backend import handoff as service
-    from backend.senders import mask_address
+    from backend.care import handoff as service
+    from backend.messaging.senders import mask_address
 
     with _backend().sessions() as s:
         for c in service.pending(s):
@@ -168,7 +168,7 @@ def handoff_list() -> None:
 @click.option("--staff", required=True)
 @click.option("--release", is_flag=True, help="Hand the conversation back to the bot too.")
 def handoff_reply(contact_id: int, text: str, staff: str, release: bool) -> None:
-    from backend import handoff as service
+    from backend.care import handoff as service
     from backend.models import Contact
 
     with _backend().sessions.begin() as s:

@@ -17,13 +17,11 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import identity
-from backend.broadcasts.fanout import CONTENT_SID_PARAM as CONTENT_SID
-from backend.broadcasts.fanout import CONTENT_VARIABLES_PARAM as CONTENT_VARIABLES
-from backend.clock import utcnow
-from backend.models import Contact, ContactChannel, OutboxMessage
-from backend.outbox import enqueue, record_status
-from backend.senders import (
+from backend.contacts import identity
+from backend.engagement.broadcasts.fanout import CONTENT_SID_PARAM as CONTENT_SID
+from backend.engagement.broadcasts.fanout import CONTENT_VARIABLES_PARAM as CONTENT_VARIABLES
+from backend.messaging.outbox import enqueue, record_status
+from backend.messaging.senders import (
     ConsoleSender,
     OutgoingMessage,
     PermanentSendError,
@@ -31,6 +29,8 @@ from backend.senders import (
     Sender,
     SendResult,
 )
+from backend.models import Contact, ContactChannel, OutboxMessage
+from backend.platform.clock import utcnow
 from bot.channels.twilio import OPTED_OUT, OUTSIDE_WINDOW, OutsideWindow, RecipientOptedOut
 from bot.dialogue.types import Capabilities, Reply
 from bot.formatting import from_outbox

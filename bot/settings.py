@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import Field, SecretStr, field_validator
 
-from backend.settings import Settings
+from backend.platform.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.clock import utcnow
+from backend.platform.clock import utcnow
 from backend.services import Backend
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.types import Capabilities, InboundMessage, Language, Reply

@@ -11,17 +11,17 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import migrate
-from backend.db import (
+from backend.metering.rules import Rules, load_rules
+from backend.models import Base
+from backend.platform import migrate
+from backend.platform.db import (
     create_database,
     drop_database,
     make_engine,
     make_session_factory,
     scratch_database,
 )
-from backend.models import Base
-from backend.rules import Rules, load_rules
-from backend.settings import DEFAULT_RULES_FILE
+from backend.platform.settings import DEFAULT_RULES_FILE
 
 BACKENDS = ["sqlite", "postgres"]
 

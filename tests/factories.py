@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
-from backend import identity
-from backend.db import make_engine
+from backend.contacts import identity
+from backend.metering.registry import add_consumer, ensure_circle
 from backend.models import Consumer, ContactLink, DailyReading, LinkMethod
-from backend.registry import add_consumer, ensure_circle
+from backend.platform.db import make_engine
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 _seq = itertools.count(1)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 import uvicorn
 
-from backend.settings import Settings
+from backend.platform.settings import Settings
 
 START_TIMEOUT_S = 10.0
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import migrate
 from backend.models import DailyReading, LedgerEntry, LedgerKind
+from backend.platform import migrate
 from bot.cli import main
 from tests.factories import add_reading, make_consumer, table_names
 from tests.servers import clear_settings_env
@@ -222,7 +222,7 @@ def test_readings_import_missing_file(db_url: str, tmp_path: Path) -> None:
 
 
 def test_api_keys_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from backend.settings import Settings
+    from backend.platform.settings import Settings
 
     monkeypatch.setenv("OPERATOR_API_KEYS", "key-one, key-two")
     monkeypatch.setenv("READONLY_API_KEYS", "reader")

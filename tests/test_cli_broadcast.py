@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import identity
+from backend.contacts import identity
 from backend.models import OutboxMessage
 from bot.cli import main
 from tests.factories import T0, make_consumer

@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.messaging.outbox import enqueue
 from backend.models import OutboxMessage, OutboxStatus
-from backend.outbox import enqueue
 from bot.cli import main
 from tests.servers import clear_settings_env
 

@@ -10,7 +10,9 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import adoption, complaints, handoff, identity
+from backend.care import complaints, handoff
+from backend.contacts import identity
+from backend.engagement import adoption
 from backend.models import OutboxMessage
 from bot.cli import main
 from tests.factories import T0, make_consumer

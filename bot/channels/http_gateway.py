@@ -16,14 +16,14 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from backend.clock import utcnow
-from backend.senders import (
+from backend.messaging.senders import (
     OutgoingMessage,
     PermanentSendError,
     RateLimitedError,
     SendResult,
     TransientSendError,
 )
+from backend.platform.clock import utcnow
 from bot.dialogue.types import SMS, Reply
 from bot.formatting import from_outbox
 from bot.i18n import Renderer

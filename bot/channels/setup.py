@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
+from backend.platform.settings import Settings
 from backend.services import Backend
-from backend.settings import Settings
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_routes import install_telegram_routes
 from bot.channels.twilio import TwilioChannel, build_twilio_channels

@@ -33,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from backend.clock import utcnow
+from backend.platform.clock import utcnow
 from bot.channels.twilio import split_text
 from bot.dialogue.types import TELEGRAM, Capabilities, InboundMessage, MediaKind
 from bot.i18n import N_, RenderedMessage

@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from backend.clock import utcnow
-from backend.senders import (
+from backend.messaging.senders import (
     OutgoingMessage,
     PermanentSendError,
     RateLimitedError,
     SendResult,
     TransientSendError,
 )
+from backend.platform.clock import utcnow
 from bot.channels.telegram import CAPABILITIES
 from bot.channels.twilio import split_text
 from bot.dialogue.types import Reply

@@ -19,14 +19,14 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from backend import identity
-from backend.errors import InvalidInput
-from backend.senders import (
+from backend.contacts import identity
+from backend.messaging.senders import (
     PermanentSendError,
     RateLimitedError,
     SendResult,
     TransientSendError,
 )
+from backend.platform.errors import InvalidInput
 from bot.channels.twilio_http import BaseUrlHttpClient
 from bot.dialogue.types import SMS, WHATSAPP, Capabilities, InboundMessage, MediaKind
 from bot.settings import AppSettings

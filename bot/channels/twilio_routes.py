@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from backend.clock import utcnow
-from backend.errors import DomainError
+from backend.platform.clock import utcnow
+from backend.platform.errors import DomainError
 from backend.services import Backend
 from bot.channels.http import read_body
 from bot.channels.twilio import STATUS_PATH, BadWebhook, TwilioChannel

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from backend.rules import rupees_to_paise
+from backend.metering.rules import rupees_to_paise
 
 DEFAULT_ASSISTANT_FILE = Path(__file__).resolve().parent.parent / "data" / "assistant.yml"
 

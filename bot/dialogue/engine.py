@@ -21,9 +21,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import conversations, handoff, identity
-from backend.errors import DomainError
+from backend.care import handoff
+from backend.contacts import conversations, identity
 from backend.models import Contact
+from backend.platform.errors import DomainError
 from bot.dialogue.flows.base import Flow, Registry, menu
 from bot.dialogue.flows.handoff import hand_over, handoff_params
 from bot.dialogue.keywords import bare_number, keyword, normalise

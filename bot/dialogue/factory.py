@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from backend.clock import utcnow
+from backend.platform.clock import utcnow
 from backend.services import Backend
 from bot.dialogue.config import AssistantConfig, load_assistant_config
 from bot.dialogue.engine import DialogueEngine

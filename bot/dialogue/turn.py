@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from backend.metering_types import MeteringService
+from backend.metering.rules import Rules
+from backend.metering.types import MeteringService
 from backend.models import Contact
-from backend.rules import Rules
 from bot.dialogue.config import AssistantConfig
 from bot.dialogue.state import DialogueState
 from bot.dialogue.types import InboundMessage, Language, Reply
 from nlu import ParseResult
 
 if TYPE_CHECKING:
-    from backend.settings import Settings
+    from backend.platform.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""SMS awareness for rendering; the pure logic lives in `backend.sms` so the backend can
+"""SMS awareness for rendering; the pure logic lives in `backend.messaging.sms` so the backend can
 count broadcast segments without importing the bot."""
 
-from backend.sms import (
+from backend.messaging.sms import (
     GSM7_BASIC,
     GSM7_EXTENSION,
     PART,

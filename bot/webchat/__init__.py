@@ -20,8 +20,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from backend.clock import utcnow
 from backend.models import Consumer
+from backend.platform.clock import utcnow
 from backend.services import Backend
 from bot.dialogue.types import SMS, TELEGRAM, WHATSAPP, InboundMessage
 from bot.wiring import Assistant, build_assistant

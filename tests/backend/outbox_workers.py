@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.outbox import BatchResult, run_worker
-from backend.senders import RecordingSender
+from backend.messaging.outbox import BatchResult, run_worker
+from backend.messaging.senders import RecordingSender
 
 
 def run_workers(session_factory: sessionmaker[Session], sender: RecordingSender, *,

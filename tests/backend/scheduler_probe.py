@@ -14,10 +14,10 @@ import threading
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, text
 
-from backend.clock import utcnow
+from backend.platform.clock import utcnow
+from backend.platform.settings import Settings
 from backend.scheduler import JobSpec, SchedulerService, job_backend
 from backend.services import build_backend
-from backend.settings import Settings
 
 TABLE = "scheduler_probe_runs"
 PROBE = JobSpec("probe.record", "tests.backend.scheduler_probe:record_run", "")

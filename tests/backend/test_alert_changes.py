@@ -13,10 +13,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import counters, identity, migrate
-from backend.alerts import run_scan
-from backend.charges import apply_day
-from backend.db import make_engine
+from backend.contacts import identity
+from backend.engagement.alerts import run_scan
+from backend.metering import counters
+from backend.metering.charges import apply_day
+from backend.metering.recharges import credit_recharge
+from backend.metering.rules import Rules
 from backend.models import (
     Account,
     AlertState,
@@ -26,8 +28,8 @@ from backend.models import (
     LedgerKind,
     LinkMethod,
 )
-from backend.recharges import credit_recharge
-from backend.rules import Rules
+from backend.platform import migrate
+from backend.platform.db import make_engine
 from bot.cli import main
 from tests.backend.test_api import _client, new_consumer, post_readings
 from tests.factories import add_reading, make_consumer

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.alerts import scan
-from backend.clock import IST
-from backend.counters import next_change
-from backend.disconnection import earliest_cut
+from backend.engagement.alerts import scan
+from backend.metering.counters import next_change
+from backend.metering.disconnection import earliest_cut
+from backend.metering.rules import Rules
 from backend.models import (
     Account,
     AlertState,
@@ -24,7 +24,7 @@ from backend.models import (
     MeterEvent,
     OutboxMessage,
 )
-from backend.rules import Rules
+from backend.platform.clock import IST
 from bot.cli import main
 from bot.formatting import from_outbox
 from bot.i18n import translate

@@ -12,14 +12,16 @@ import pytest
 from sqlalchemy import Engine, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import adoption, identity, migrate, outages
-from backend.broadcasts import notices, service
-from backend.broadcasts.spec import Draft, Segment
-from backend.broadcasts.window import in_promotional_window, next_promotional_start
-from backend.clock import IST
-from backend.complaints import file_complaint
-from backend.db import make_engine
-from backend.errors import Conflict, InvalidInput, NotFound
+from backend.care import outages
+from backend.care.complaints import file_complaint
+from backend.contacts import identity
+from backend.engagement import adoption
+from backend.engagement.broadcasts import notices, service
+from backend.engagement.broadcasts.spec import Draft, Segment
+from backend.engagement.broadcasts.window import in_promotional_window, next_promotional_start
+from backend.messaging.outbox import claim_batch, process_batch, record_status
+from backend.messaging.senders import RecordingSender
+from backend.metering.registry import ensure_circle
 from backend.models import (
     Account,
     BroadcastStatus,
@@ -29,9 +31,10 @@ from backend.models import (
     OutboxStatus,
     Subdivision,
 )
-from backend.outbox import claim_batch, process_batch, record_status
-from backend.registry import ensure_circle
-from backend.senders import RecordingSender
+from backend.platform import migrate
+from backend.platform.clock import IST
+from backend.platform.db import make_engine
+from backend.platform.errors import Conflict, InvalidInput, NotFound
 from tests.factories import link_contact, make_consumer
 
 DAY = datetime(2026, 11, 27, 11, 30, tzinfo=IST).astimezone(UTC)  # inside 10-21 IST

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from backend.charges import apply_day
+from backend.metering.charges import apply_day
 from backend.models import Account, EventKind, LedgerEntry, LedgerKind, MeterEvent
 from tests.factories import add_reading, make_consumer
 

@@ -10,10 +10,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import adoption, complaints, handoff, identity, migrate, outages
-from backend.complaints import TICKET_ALPHABET, normalise_ticket
-from backend.errors import InvalidInput, NotFound
+from backend.care import complaints, handoff, outages
+from backend.care.complaints import TICKET_ALPHABET, normalise_ticket
+from backend.contacts import identity
+from backend.engagement import adoption
 from backend.models import ComplaintStatus, OutboxMessage
+from backend.platform import migrate
+from backend.platform.errors import InvalidInput, NotFound
 from tests.factories import T0, make_consumer
 
 

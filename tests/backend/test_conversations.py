@@ -13,10 +13,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import conversations as conv
-from backend import identity, migrate
-from backend.db import make_engine
+from backend.contacts import conversations as conv
+from backend.contacts import identity
 from backend.models import Base, ConversationState, ProcessedMessage
+from backend.platform import migrate
+from backend.platform.db import make_engine
 from tests.factories import T0
 
 TTL = timedelta(minutes=30)

@@ -7,9 +7,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from backend.clock import IST
-from backend.disconnection import apply_disconnections, cut_intervals, earliest_cut, next_cut_time
+from backend.metering.disconnection import (
+    apply_disconnections,
+    cut_intervals,
+    earliest_cut,
+    next_cut_time,
+)
 from backend.models import Account, EventKind, Meter, MeterEvent, MeterStatus
+from backend.platform.clock import IST
 from tests.factories import make_consumer
 
 

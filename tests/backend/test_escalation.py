@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import circle_managers, complaints, escalation, identity, migrate
-from backend.errors import InvalidInput, NotFound
+from backend.care import circle_managers, complaints, escalation
+from backend.contacts import identity
+from backend.metering.registry import add_consumer, ensure_circle
 from backend.models import Complaint, ComplaintEvent, OutboxMessage
-from backend.registry import add_consumer, ensure_circle
+from backend.platform import migrate
+from backend.platform.errors import InvalidInput, NotFound
 from bot.i18n import translate
 from tests.factories import T0, make_consumer
 
@@ -109,7 +111,7 @@ def test_manager_digest_is_bounded_and_masked_in_logs(
         circle_managers.set_manager(s, circle_code="PATNA", name="Smt. A. Devi",
                                     mobile="+919876500001", channel="whatsapp",
                                     language="hi", now=T0)
-    with caplog.at_level(logging.DEBUG, logger="backend.escalation"):
+    with caplog.at_level(logging.DEBUG, logger="backend.care.escalation"):
         result = _escalate(engine, max_tickets=4)
     assert (result.escalated, result.digests) == (9, 1)
     with session_factory() as s:
@@ -138,7 +140,7 @@ def test_circle_without_manager_is_counted_and_warned(
         circle_managers.set_manager(s, circle_code="patna", name="Sri R. Kumar",
                                     mobile="+919876543210", channel="sms", language="en",
                                     now=T0)
-    with caplog.at_level(logging.WARNING, logger="backend.escalation"):
+    with caplog.at_level(logging.WARNING, logger="backend.care.escalation"):
         result = _escalate(engine)
     assert result.escalated == 4 and result.digests == 1
     assert result.circles_without_manager == {"GAYA": 2} and result.without_circle == 1
@@ -220,7 +222,7 @@ def test_migration_0007_down_and_up(engine: Engine, tmp_path) -> None:  # noqa: 
     url = f"sqlite:///{tmp_path / 'm.db'}"
     migrate.upgrade(url)
     migrate.downgrade(url, "0004")
-    from backend.db import make_engine
+    from backend.platform.db import make_engine
 
     probe = make_engine(url)
     with probe.connect() as conn:

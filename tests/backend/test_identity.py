@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import identity
-from backend.errors import InvalidInput
-from backend.identity import NotLinked, OtpPolicy
+from backend.contacts import identity
+from backend.contacts.identity import NotLinked, OtpPolicy
+from backend.messaging.senders import mask_address
 from backend.models import Contact, ContactLink, OtpChallenge, OutboxMessage
-from backend.senders import mask_address
+from backend.platform.errors import InvalidInput
 from tests.factories import T0, make_consumer
 
 PHONE = "+919876543210"
@@ -343,7 +343,7 @@ def test_unknown_invalid_and_already_linked_ca(session_factory: sessionmaker[Ses
 
 
 def test_settings_drive_the_policy():
-    from backend.settings import Settings
+    from backend.platform.settings import Settings
 
     policy = OtpPolicy.from_settings(Settings(otp_ttl_minutes=5, otp_max_attempts=3,
                                               otp_max_per_contact_per_hour=2,

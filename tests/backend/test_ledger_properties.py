@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import BigInteger, cast, func, select
 
-from backend.charges import apply_day
+from backend.metering.charges import apply_day
+from backend.metering.recharges import credit_recharge
 from backend.models import Account, LedgerEntry
-from backend.recharges import credit_recharge
 from tests.factories import add_reading, make_consumer
 
 START = date(2026, 3, 28)

@@ -16,13 +16,13 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from backend.clock import utcnow
-from backend.disconnection import apply_disconnections
-from backend.errors import InvalidInput, NotFound
-from backend.metering_http import HttpMeteringService, MeteringUnavailable
-from backend.metering_local import LocalMeteringService
+from backend.metering.disconnection import apply_disconnections
+from backend.metering.http import HttpMeteringService, MeteringUnavailable
+from backend.metering.local import LocalMeteringService
+from backend.metering.rules import Rules
 from backend.models import EventKind, MeterEvent
-from backend.rules import Rules
+from backend.platform.clock import utcnow
+from backend.platform.errors import InvalidInput, NotFound
 from backend.services import build_backend
 from bot.app import create_app
 from tests.factories import make_consumer

@@ -14,9 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.db import make_engine, make_session_factory
-from backend.models import Base, OutboxMessage, OutboxStatus
-from backend.outbox import (
+from backend.messaging.outbox import (
     BatchResult,
     RetryPolicy,
     claim_batch,
@@ -25,7 +23,7 @@ from backend.outbox import (
     record_status,
     run_worker,
 )
-from backend.senders import (
+from backend.messaging.senders import (
     ConsoleSender,
     OutgoingMessage,
     RecordingSender,
@@ -34,7 +32,9 @@ from backend.senders import (
     TransientSendError,
     mask_address,
 )
-from backend.settings import Settings
+from backend.models import Base, OutboxMessage, OutboxStatus
+from backend.platform.db import make_engine, make_session_factory
+from backend.platform.settings import Settings
 from tests.backend.outbox_workers import run_workers
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
@@ -206,7 +206,7 @@ def test_errors_are_stored_and_logged_without_number_or_body(
         session_factory: sessionmaker[Session], error: type[Exception],
         caplog: pytest.LogCaptureFixture) -> None:
     _enqueue(session_factory)
-    with caplog.at_level(logging.DEBUG, logger="backend.outbox"):
+    with caplog.at_level(logging.DEBUG, logger="backend.messaging.outbox"):
         # An unexpected exception counts as transient: a sender bug must not kill the worker.
         assert _process(session_factory, LeakySender(error), T0) == BatchResult(retried=1)
     [row] = _rows(session_factory)
@@ -305,7 +305,7 @@ def test_concurrent_workers_never_send_twice(session_factory: sessionmaker[Sessi
     total = 200
     _enqueue(session_factory, total, now=datetime.now(UTC))
     sender = SlowSender(sleep_s=0.001)
-    with caplog.at_level(logging.INFO, logger="backend.outbox"):
+    with caplog.at_level(logging.INFO, logger="backend.messaging.outbox"):
         totals = run_workers(session_factory, sender, workers=4, total=total, batch_size=7,
                              lease_s=120)
     ids = [m.id for m in sender.sent]
@@ -323,7 +323,7 @@ def test_worker_survives_database_errors(tmp_path: Path, caplog: pytest.LogCaptu
     sf = make_session_factory(engine)
     sender = RecordingSender()
     stop = threading.Event()
-    with caplog.at_level(logging.INFO, logger="backend.outbox"):
+    with caplog.at_level(logging.INFO, logger="backend.messaging.outbox"):
         thread = threading.Thread(target=run_worker, args=(sf, sender), kwargs=dict(
             stop_event=stop, poll_interval_s=0.01, max_error_backoff_s=0.05))
         thread.start()
@@ -371,7 +371,7 @@ def test_console_sender_masks_at_info_and_shows_all_at_debug(
     _enqueue(session_factory)
     with caplog.at_level(logging.INFO):
         assert _process(session_factory, ConsoleSender(), T0) == BatchResult(sent=1)
-    info = [r.getMessage() for r in caplog.records if r.name == "backend.senders"]
+    info = [r.getMessage() for r in caplog.records if r.name == "backend.messaging.senders"]
     assert len(info) == 1 and "+91******3210" in info[0] and "alert.low_balance" in info[0]
     assert all(PHONE not in m and "493817" not in m and "42.50" not in m
                for m in caplog.messages)
@@ -381,7 +381,7 @@ def test_console_sender_masks_at_info_and_shows_all_at_debug(
     caplog.clear()
     message = OutgoingMessage(id=1, channel="sms", address=PHONE, message_key="otp.code",
                               params={"code": "493817"}, language="en", attempt=1)
-    with caplog.at_level(logging.DEBUG, logger="backend.senders"):
+    with caplog.at_level(logging.DEBUG, logger="backend.messaging.senders"):
         ConsoleSender().send(message)
     debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert any(PHONE in m and "493817" in m for m in debug)

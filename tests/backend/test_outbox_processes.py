@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.messaging.outbox import enqueue
 from backend.models import OutboxMessage, OutboxStatus
-from backend.outbox import enqueue
 from benchmarks.fake_provider import FakeProvider
 
 SAHAYAK = str(Path(sys.executable).with_name("sahayak"))

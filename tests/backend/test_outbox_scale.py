@@ -15,12 +15,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import migrate
-from backend.db import make_engine
+from backend.messaging.outbox import BatchResult, RetryPolicy, claim_paced, enqueue, process_batch
+from backend.messaging.pace import RateLimits
+from backend.messaging.senders import OutgoingMessage, RateLimitedError, RecordingSender, SendResult
 from backend.models import Base, OutboxMessage, OutboxPace, OutboxStatus
-from backend.outbox import BatchResult, RetryPolicy, claim_paced, enqueue, process_batch
-from backend.outbox_pace import RateLimits
-from backend.senders import OutgoingMessage, RateLimitedError, RecordingSender, SendResult
+from backend.platform import migrate
+from backend.platform.db import make_engine
 from tests.backend.outbox_workers import run_workers
 from tests.factories import table_names
 

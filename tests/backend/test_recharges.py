@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from backend.errors import Conflict, InvalidInput, NotFound
+from backend.metering.recharges import credit_recharge
 from backend.models import Account, EventKind, LedgerEntry, Meter, MeterEvent, MeterStatus
-from backend.recharges import credit_recharge
+from backend.platform.errors import Conflict, InvalidInput, NotFound
 from tests.factories import make_consumer
 
 AT = datetime(2026, 4, 2, 6, 0, tzinfo=UTC)

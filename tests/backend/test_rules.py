@@ -5,8 +5,8 @@ import copy
 import pytest
 import yaml
 
-from backend.rules import RulesError, load_rules, parse_rules, rupees_to_paise
-from backend.settings import DEFAULT_RULES_FILE
+from backend.metering.rules import RulesError, load_rules, parse_rules, rupees_to_paise
+from backend.platform.settings import DEFAULT_RULES_FILE
 
 
 @pytest.fixture

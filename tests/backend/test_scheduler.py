@@ -23,10 +23,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import complaints
-from backend.clock import utcnow
-from backend.leader_lock import FileLock, PostgresAdvisoryLock, ProcessLock, leader_lock_for
+from backend.care import complaints
 from backend.models import Complaint
+from backend.platform.clock import utcnow
+from backend.platform.leader_lock import (
+    FileLock,
+    PostgresAdvisoryLock,
+    ProcessLock,
+    leader_lock_for,
+)
 from backend.scheduler import JOBS, SchedulerService, parse_trigger, use_backend
 from backend.services import Backend, build_backend
 from bot.app import create_app
@@ -255,8 +260,8 @@ def test_cli_scheduler_refuses_bad_schedule_and_unmigrated_db(tmp_path: Path,
 
 def test_broadcast_job_sends_a_due_broadcast(backend: Backend,
                                              session_factory: sessionmaker[Session]) -> None:
-    from backend.broadcasts import service as broadcasts
-    from backend.broadcasts.spec import Draft
+    from backend.engagement.broadcasts import service as broadcasts
+    from backend.engagement.broadcasts.spec import Draft
     from backend.models import BroadcastStatus
     from backend.scheduler import run_broadcasts_due
 

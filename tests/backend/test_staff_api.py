@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from backend import complaints, handoff, identity
+from backend.care import complaints, handoff
+from backend.contacts import identity
 from backend.models import OutboxMessage
 from bot.app import create_app
 from tests.factories import T0, make_consumer
@@ -85,8 +86,8 @@ def test_handoff_reply_and_release(client: TestClient) -> None:
 def test_listing_shows_overdue_and_escalated(client: TestClient) -> None:
     from datetime import timedelta
 
-    from backend.clock import utcnow
-    from backend.escalation import escalate
+    from backend.care.escalation import escalate
+    from backend.platform.clock import utcnow
 
     now = utcnow()
     with _sessions(client).begin() as s:

@@ -11,15 +11,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend import identity, outbox
-from backend.clock import utcnow
-from backend.models import Contact, OutboxMessage, OutboxStatus
-from backend.senders import (
+from backend.contacts import identity
+from backend.messaging import outbox
+from backend.messaging.senders import (
     OutgoingMessage,
     PermanentSendError,
     RateLimitedError,
     TransientSendError,
 )
+from backend.models import Contact, OutboxMessage, OutboxStatus
+from backend.platform.clock import utcnow
 from bot.channels.twilio import RecipientOptedOut
 from bot.delivery import TEMPLATE_ONLY, build_sender
 from bot.i18n import Renderer

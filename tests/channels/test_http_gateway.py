@@ -11,7 +11,7 @@ from threading import Thread
 
 import pytest
 
-from backend.senders import (
+from backend.messaging.senders import (
     OutgoingMessage,
     PermanentSendError,
     RateLimitedError,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend.db import make_engine, make_session_factory
-from backend.senders import OutgoingMessage, RateLimitedError
+from backend.messaging.senders import OutgoingMessage, RateLimitedError
+from backend.platform.db import make_engine, make_session_factory
 from bot.channels.telegram_sender import TelegramSender
 from bot.i18n import Renderer
 from tests.channels.conftest import channel_settings

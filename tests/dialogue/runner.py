@@ -46,10 +46,10 @@ from zoneinfo import ZoneInfo
 import yaml
 from sqlalchemy import Engine, func, select, table, update
 
-from backend import complaints, outages
-from backend.charges import apply_day
-from backend.clock import IST, local_day
-from backend.metering_local import LocalMeteringService
+from backend.care import complaints, outages
+from backend.metering.charges import apply_day
+from backend.metering.local import LocalMeteringService
+from backend.metering.rules import Rules
 from backend.models import (
     Account,
     Complaint,
@@ -59,9 +59,9 @@ from backend.models import (
     MeterStatus,
     OutboxMessage,
 )
-from backend.rules import Rules
+from backend.platform.clock import IST, local_day
+from backend.platform.settings import Settings
 from backend.services import Backend
-from backend.settings import Settings
 from bot.dialogue.compose import reply_keys
 from bot.dialogue.factory import build_engine
 from bot.dialogue.types import CONSOLE, SMS, TELEGRAM, WEB, WHATSAPP, Capabilities, InboundMessage
@@ -147,7 +147,7 @@ def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime)
 
 def make_backend(engine: Engine, rules: Rules, clock: Callable[[], datetime],
                  tz: ZoneInfo = IST) -> Backend:
-    from backend.db import make_session_factory
+    from backend.platform.db import make_session_factory
 
     url = engine.url.render_as_string(hide_password=False)
     settings = Settings(database_url=url)

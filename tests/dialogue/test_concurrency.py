@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
 
+from backend.metering.rules import Rules
 from backend.models import Contact, ProcessedMessage
-from backend.rules import Rules
 from bot.dialogue.factory import build_engine
 from bot.dialogue.types import InboundMessage
 from nlu import Parser

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from backend.rules import Rules
+from backend.metering.rules import Rules
 from nlu import Parser
 from tests.dialogue.runner import Runner, Transcript
 

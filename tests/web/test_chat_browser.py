@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from backend import migrate
+from backend.platform import migrate
 from backend.services import build_backend
 from bot.app import create_app
 from bot.wiring import build_assistant

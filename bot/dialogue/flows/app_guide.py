@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from backend import adoption, identity
+from backend.contacts import identity
+from backend.engagement import adoption
 from bot.dialogue.flows.base import Flow, is_no, is_yes
 from bot.dialogue.keywords import normalise
 from bot.dialogue.turn import Turn

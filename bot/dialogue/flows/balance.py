@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from backend.errors import DomainError
-from backend.metering_types import AccountSummary
+from backend.metering.types import AccountSummary
+from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
 from bot.dialogue.flows.base import Flow
 from bot.dialogue.flows.gate import require_consumer

@@ -14,10 +14,11 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from backend import complaints, identity, outages
-from backend.errors import DomainError
-from backend.identity import LinkedConsumer
+from backend.care import complaints, outages
+from backend.contacts import identity
+from backend.contacts.identity import LinkedConsumer
 from backend.models import Consumer
+from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
 from bot.dialogue.flows.balance import suggested_recharge
 from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes, menu

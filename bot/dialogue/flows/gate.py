@@ -7,8 +7,8 @@ answered as soon as the contact is verified or has picked."""
 
 from __future__ import annotations
 
-from backend import identity
-from backend.identity import LinkedConsumer
+from backend.contacts import identity
+from backend.contacts.identity import LinkedConsumer
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_

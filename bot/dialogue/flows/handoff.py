@@ -4,7 +4,7 @@ engine stays quiet except for safety replies, and "bot" brings the assistant bac
 
 from __future__ import annotations
 
-from backend import handoff
+from backend.care import handoff
 from bot.dialogue.flows.base import Flow
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply

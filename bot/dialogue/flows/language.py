@@ -3,7 +3,7 @@ Devanagari). Set on request and kept for the contact."""
 
 from __future__ import annotations
 
-from backend import identity
+from backend.contacts import identity
 from bot.dialogue.flows.base import Flow
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from backend import identity
-from backend.identity import OtpPolicy
+from backend.contacts import identity
+from backend.contacts.identity import OtpPolicy
 from bot.dialogue.flows.base import Flow, is_no, is_yes, menu
 from bot.dialogue.flows.gate import pick_connection
 from bot.dialogue.keywords import digits, normalise

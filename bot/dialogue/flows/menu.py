@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend import identity
+from backend.contacts import identity
 from bot.dialogue.flows.base import Flow, menu
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply

@@ -4,7 +4,7 @@ Either way the consumer can still ask questions here."""
 
 from __future__ import annotations
 
-from backend import identity
+from backend.contacts import identity
 from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply

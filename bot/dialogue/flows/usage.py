@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from backend.errors import DomainError
-from backend.metering_types import ChargeExplanation, DailyUsage
+from backend.metering.types import ChargeExplanation, DailyUsage
+from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
 from bot.dialogue.flows.balance import percent
 from bot.dialogue.flows.base import Flow

@@ -1,0 +1,1 @@
+"""The REST API (/api/v1): metering integration and staff endpoints."""

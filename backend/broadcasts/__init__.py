@@ -1,7 +1,0 @@
-"""Awareness broadcasts and outage notices: staff messages to a segment of consumers,
-fanned out set-based into the outbox (see DESIGN.md, "Outbound").
-
-Modules: `spec` (validated input), `audience` (who, on which channel, in which language),
-`fanout` (INSERT ... SELECT into the outbox), `service` (what staff do), `notices` (outage
-notices), `window` (the claim predicate `backend.outbox` imports). Nothing is imported
-here, so `backend.outbox` can import `window` without a cycle."""

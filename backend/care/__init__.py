@@ -1,0 +1,1 @@
+"""Complaints, escalation, handoff to staff, outages, circle managers."""

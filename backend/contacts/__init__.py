@@ -1,0 +1,1 @@
+"""Who is writing: contacts, links to connections, one-time codes, conversation state."""

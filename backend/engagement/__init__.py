@@ -1,0 +1,1 @@
+"""Reaching consumers first: alerts, broadcasts and outage notices, app adoption."""

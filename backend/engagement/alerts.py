@@ -1,0 +1,376 @@
+"""Low-balance alerts: a set-based scan over the accounts changed since the last scan.
+
+Bands, from least to most severe: estimated days left at or below each configured number
+(days left = balance / average daily charge over the recent window kept on the account,
+compared without division as balance × charge days ≤ days × Σ charges), balance at or below
+₹X, zero, negative. An account is alerted when its band is more severe than the one recorded
+in `alert_states`; a recharge (a new `accounts.last_recharge_at`) resets the recorded band,
+so the next crossing alerts again. Recharge-credited and reconnected notices come from meter
+events past a high-water mark.
+
+A band depends only on the account row, so a scan looks only at accounts whose
+`change_seq` is past its high-water mark (charges, recharges and new accounts stamp it; see
+backend.counters), or at all of them when the thresholds changed. Each scan is a handful of
+statements whatever the number of accounts: one count, one upsert of the changed band
+states (marking them with the scan's time), then one INSERT…SELECT into the outbox per band,
+per recipient channel. Only negative-band alerts need Python, once per distinct
+`negative_since` (accounts turned negative by one charge run share it), to find the next
+time a cut is allowed.
+
+Recipients: every verified link (its `verified_phone` equal to the registered mobile) whose
+contact has not opted out, on WhatsApp, SMS or Telegram. A WhatsApp contact takes the place
+of an SMS contact with the same number (delivery falls back from WhatsApp to SMS itself).
+Idempotency keys (consumer, epoch, band, contact; or event, contact) make a repeated scan,
+even one racing another, queue nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Select
+
+from backend.messaging.bulk import (
+    idempotency_key,
+    insert_from_select,
+    json_object,
+    pending,
+    text_value,
+)
+from backend.metering import counters, recent_spend
+from backend.metering.disconnection import earliest_cut
+from backend.metering.rules import AlertRules, Rules
+from backend.models import (
+    Account,
+    AlertMark,
+    AlertState,
+    Consumer,
+    Contact,
+    ContactLink,
+    EventKind,
+    MeterEvent,
+)
+from backend.platform.clock import IST
+
+log = logging.getLogger(__name__)
+
+accounts = Account.__table__
+states = AlertState.__table__
+marks = AlertMark.__table__
+consumers = Consumer.__table__
+contacts = Contact.__table__
+links = ContactLink.__table__
+events = MeterEvent.__table__
+
+EVENTS_MARK = "meter_events"
+ACCOUNTS_MARK = "account_changes"  # the last account change value a scan looked at
+RULES_MARK = "band_rules"  # fingerprint of the thresholds the recorded bands were made with
+NONE, AMOUNT, ZERO, NEGATIVE = 0, 100, 101, 102  # days bands are 1..len(days_left)
+EVENT_KEYS = {EventKind.RECHARGE_CREDITED.value: "alert.recharge_credited",
+              EventKind.RECONNECTED.value: "alert.reconnected"}
+CHANNELS = ("whatsapp", "sms", "telegram")
+
+
+def band_name(band: int) -> str:
+    return {AMOUNT: "amount", ZERO: "zero", NEGATIVE: "negative"}.get(band, f"days_{band}")
+
+
+@dataclass
+class ScanResult:
+    """Alerts queued (or, on a dry run, that would be queued) per band name."""
+
+    queued: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+    examined: int = 0  # accounts changed since the previous scan, whose band was worked out
+
+    @property
+    def total(self) -> int:
+        return sum(self.queued.values())
+
+    def add(self, name: str, n: int) -> None:
+        if n:
+            self.queued[name] = self.queued.get(name, 0) + n
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def _in_quiet(rules: AlertRules, local: time) -> bool:
+    s, e = rules.quiet_start, rules.quiet_end
+    return (s <= local < e) if s < e else (local >= s or local < e)
+
+
+def quiet_until(rules: AlertRules, now: datetime) -> datetime:
+    """`now`, or the end of quiet hours if `now` falls inside them."""
+    local = now.astimezone(IST)
+    if not _in_quiet(rules, local.timetz().replace(tzinfo=None)):
+        return now
+    end = datetime.combine(local.date(), rules.quiet_end, IST)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(now.tzinfo)
+
+
+# ----------------------------------------------------------------------------- bands
+
+
+def _changed(since: int | None, until: int) -> ColumnElement:
+    """Accounts whose balance or recent spend changed in (since, until]; all if since is None."""
+    upto = accounts.c.change_seq <= until
+    return upto if since is None else and_(accounts.c.change_seq > since, upto)
+
+
+def _candidates(rules: Rules, now: datetime, changed: ColumnElement) -> Select:
+    """Changed accounts with a linked contact whose band rose above the recorded one, or
+    whose recorded band a recharge reset: (consumer_id, band, epoch, recharge_seen,
+    crossed_at) to be stored.
+
+    Days left compare the balance with the recent spend kept on the account (Σ charges and
+    charge days of the last `estimate.average_days` days), without division."""
+    alerts = rules.alerts
+    bal = accounts.c.balance_paise
+    n, spent = accounts.c.recent_charge_days, accounts.c.recent_spend_paise
+    whens: list[tuple[ColumnElement, ColumnElement]] = [
+        (bal < 0, literal(NEGATIVE)), (bal == 0, literal(ZERO)),
+        (bal <= alerts.balance_at_or_below_paise, literal(AMOUNT)),
+    ]
+    # Fewest days first: band numbers grow with severity (days_left is descending).
+    for i in range(len(alerts.days_left), 0, -1):
+        whens.append((and_(n > 0, spent > 0, bal * n <= spent * alerts.days_left[i - 1]),
+                      literal(i)))
+    current = case(*whens, else_=literal(NONE))
+    same_period = states.c.recharge_seen.is_not_distinct_from(accounts.c.last_recharge_at)
+    recorded = case((and_(states.c.consumer_id.is_not(None), same_period), states.c.band),
+                    else_=literal(0))
+    reset = and_(states.c.consumer_id.is_not(None), ~same_period)
+    source = accounts.outerjoin(states, states.c.consumer_id == accounts.c.consumer_id)
+    # Nobody to tell, no band to record: most consumers have no linked contact, and keeping
+    # their bands was most of a full scan's work. Linked later, they hear of their band at
+    # the account's next change.
+    linked = exists().where(links.c.consumer_id == accounts.c.consumer_id)
+    inner = select(
+        accounts.c.consumer_id, current.label("current"), recorded.label("recorded"),
+        case((reset, states.c.epoch + 1), else_=func.coalesce(states.c.epoch, 0)).label("epoch"),
+        accounts.c.last_recharge_at.label("recharge_seen"),
+        states.c.crossed_at.label("old_crossed_at"),
+        reset.label("reset"),
+    ).select_from(source).where(changed, linked).subquery("bands")
+    rising = inner.c.current > inner.c.recorded
+    return select(
+        inner.c.consumer_id,
+        case((rising, inner.c.current), else_=inner.c.recorded).label("band"),
+        inner.c.epoch, inner.c.recharge_seen,
+        case((rising, literal(now, AlertState.crossed_at.type)),
+             else_=inner.c.old_crossed_at).label("crossed_at"),
+    ).where(or_(rising, inner.c.reset))
+
+
+def _upsert_states(conn: Connection, candidates: Select) -> None:
+    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert_(states).from_select(
+        ["consumer_id", "band", "epoch", "recharge_seen", "crossed_at"], candidates)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=[states.c.consumer_id],
+        set_={name: stmt.excluded[name]
+              for name in ("band", "epoch", "recharge_seen", "crossed_at")}))
+
+
+# ----------------------------------------------------------------------------- fan-out
+
+
+def _recipients(consumer_id: ColumnElement) -> tuple[list, ColumnElement]:
+    """(joins, condition) for the verified, not opted-out contacts of `consumer_id`; an SMS
+    contact is left out when a WhatsApp contact with the same number gets the message."""
+    wa = contacts.alias("wa")
+    wa_link = links.alias("wa_link")
+    whatsapp_twin = exists().where(
+        wa_link.c.consumer_id == consumer_id, wa_link.c.contact_id == wa.c.id,
+        wa_link.c.verified_phone == consumers.c.mobile_e164,
+        wa.c.channel == "whatsapp", wa.c.address == contacts.c.address,
+        wa.c.opted_out.is_(False))
+    condition = and_(
+        links.c.consumer_id == consumer_id, links.c.contact_id == contacts.c.id,
+        consumers.c.id == consumer_id, links.c.verified_phone == consumers.c.mobile_e164,
+        contacts.c.opted_out.is_(False), contacts.c.channel.in_(CHANNELS),
+        or_(contacts.c.channel != "sms", ~whatsapp_twin),
+    )
+    return [links, contacts, consumers], condition
+
+
+def _outbox_select(key: ColumnElement, message_key: ColumnElement | str, params: ColumnElement,
+                   not_before: datetime, now: datetime) -> list[ColumnElement]:
+    mk = literal(message_key, String) if isinstance(message_key, str) else message_key
+    return [key.label("idempotency_key"), contacts.c.channel, contacts.c.address,
+            mk.label("message_key"), params.label("params"),
+            func.coalesce(contacts.c.language, consumers.c.language, "hi").label("language"),
+            *pending(not_before, now)]
+
+
+def _band_fanout(conn: Connection, rules: Rules, band: int, now: datetime,
+                 quiet_end: datetime) -> int:
+    crossed = and_(states.c.crossed_at == literal(now, AlertState.crossed_at.type),
+                   states.c.band == band, accounts.c.consumer_id == states.c.consumer_id)
+    joins, recipients = _recipients(states.c.consumer_id)
+    key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band), contacts.c.id)
+    bal = cast(accounts.c.balance_paise, BigInteger)
+    if band != NEGATIVE:
+        if band == AMOUNT:
+            message_key, params = "alert.low_balance_amount", json_object(conn, balance_paise=bal)
+        elif band == ZERO:
+            message_key, params = "alert.zero_balance", json_object(conn, balance_paise=bal)
+        else:
+            message_key = "alert.low_balance_days"
+            days = cast(literal(rules.alerts.days_left[band - 1]), BigInteger)
+            params = json_object(conn, days=days, balance_paise=bal)
+        query = (select(*_outbox_select(key, message_key, params, quiet_end, now))
+                 .select_from(states).join(accounts, true()))
+        for table in joins:
+            query = query.join(table, true())
+        return insert_from_select(conn, query.where(crossed, recipients))
+    # Negative: one statement per distinct negative_since, whose cut time Python finds.
+    queued = 0
+    groups = conn.execute(select(accounts.c.negative_since).distinct()
+                          .select_from(states.join(accounts, true())).where(crossed)).scalars()
+    for since in list(groups):
+        cut = earliest_cut(rules.disconnection, since or now, now)
+        urgent = cut is not None and cut - now <= timedelta(hours=rules.alerts.urgent_within_hours)
+        params = json_object(conn, balance_paise=bal,
+                       cut_at=text_value(cut.isoformat() if cut else None))
+        query = (select(*_outbox_select(key, "alert.negative_balance", params,
+                                        now if urgent else quiet_end, now))
+                 .select_from(states).join(accounts, true()))
+        for table in joins:
+            query = query.join(table, true())
+        since_is = (accounts.c.negative_since.is_(None) if since is None else
+                    accounts.c.negative_since == literal(since, Account.negative_since.type))
+        queued += insert_from_select(conn, query.where(crossed, recipients, since_is))
+    return queued
+
+
+def _event_fanout(conn: Connection, start: int, end: int, now: datetime) -> dict[str, int]:
+    """Recharge and reconnection notices for events (start, end]: sent at once, they
+    answer something the consumer just did or waited for."""
+    joins, recipients = _recipients(events.c.consumer_id)
+    counts: dict[str, int] = {}
+    for kind, message_key in EVENT_KEYS.items():
+        params = json_object(conn, amount_paise=cast(events.c.amount_paise, BigInteger),
+                       balance_paise=cast(events.c.balance_paise, BigInteger))
+        query = select(*_outbox_select(idempotency_key("event", events.c.id, contacts.c.id),
+                                       message_key, params, now, now)).select_from(events)
+        for table in joins:
+            query = query.join(table, true())
+        counts[kind] = insert_from_select(conn, query.where(
+            events.c.id > start, events.c.id <= end, events.c.kind == kind, recipients))
+    return counts
+
+
+def _mark(conn: Connection, name: str = EVENTS_MARK) -> int | None:
+    value = conn.execute(select(marks.c.value).where(marks.c.name == name)).scalar()
+    return None if value is None else int(value)
+
+
+def _set_mark(conn: Connection, value: int, name: str = EVENTS_MARK) -> None:
+    if conn.execute(update(marks).where(marks.c.name == name)
+                    .values(value=value)).rowcount == 0:
+        conn.execute(insert(marks).values(name=name, value=value))
+
+
+def rules_fingerprint(rules: Rules) -> int:
+    """A number that changes when the band thresholds change: then every account is looked
+    at again, not only the changed ones."""
+    alerts = rules.alerts
+    text = repr((alerts.days_left, alerts.balance_at_or_below_paise))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "big")
+
+
+# ----------------------------------------------------------------------------- scan
+
+
+def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False) -> ScanResult:
+    """Queue the alerts due now, in the caller's transaction; idempotent (a second scan
+    straight after queues none). A dry run counts what it would queue and writes nothing.
+
+    Only accounts changed since the previous scan (by `accounts.change_seq`, see
+    backend.counters) are looked at; all of them when the band thresholds changed."""
+    result = ScanResult(dry_run=dry_run)
+    if not dry_run:
+        recent_spend.ensure_window(conn, rules)
+    until = counters.current_change(conn)
+    since = _mark(conn, ACCOUNTS_MARK)
+    fingerprint = rules_fingerprint(rules)
+    if _mark(conn, RULES_MARK) != fingerprint:
+        since = None
+    changed = _changed(since, until)
+    result.examined = conn.execute(
+        select(func.count()).select_from(accounts).where(changed)).scalar_one()
+    candidates = _candidates(rules, now, changed)
+    start = _mark(conn) or 0
+    end = conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one()
+    if dry_run:
+        cand = candidates.subquery("cand")
+        joins, recipients = _recipients(cand.c.consumer_id)
+        query = select(cand.c.band, func.count()).select_from(cand)
+        for table in joins:
+            query = query.join(table, true())
+        rows = conn.execute(query.where(cand.c.crossed_at == literal(
+            now, AlertState.crossed_at.type), recipients).group_by(cand.c.band))
+        for band, count in rows:
+            result.add(band_name(band), count)
+        joins, recipients = _recipients(events.c.consumer_id)
+        query = select(events.c.kind, func.count()).select_from(events)
+        for table in joins:
+            query = query.join(table, true())
+        rows = conn.execute(query.where(events.c.id > start, events.c.id <= end,
+                                        events.c.kind.in_(EVENT_KEYS), recipients)
+                            .group_by(events.c.kind))
+        for kind, count in rows:
+            result.add(str(kind.value if hasattr(kind, "value") else kind), count)
+        return result
+    _upsert_states(conn, candidates)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE alert_states")
+    quiet_end = quiet_until(rules.alerts, now)
+    bands = [*range(1, len(rules.alerts.days_left) + 1), AMOUNT, ZERO, NEGATIVE]
+    for band in bands:
+        result.add(band_name(band), _band_fanout(conn, rules, band, now, quiet_end))
+    for kind, count in _event_fanout(conn, start, end, now).items():
+        result.add(kind, count)
+    _set_mark(conn, end)
+    _set_mark(conn, until, ACCOUNTS_MARK)
+    _set_mark(conn, fingerprint, RULES_MARK)
+    log.info("alert scan looked at %d changed accounts, queued %s", result.examined,
+             result.queued or "nothing")
+    return result
+
+
+def run_scan(engine: Engine, rules: Rules, now: datetime, *,
+             dry_run: bool = False) -> ScanResult:
+    """One scan in a transaction of its own (for schedulers and after readings imports);
+    a dry run is rolled back."""
+    with engine.begin() as conn:
+        result = scan(conn, rules, now, dry_run=dry_run)
+        if dry_run:
+            conn.rollback()
+    return result

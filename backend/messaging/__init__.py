@@ -1,0 +1,1 @@
+"""Messages the system starts: the outbox, pacing, senders, SMS segments."""

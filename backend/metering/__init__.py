@@ -1,0 +1,1 @@
+"""The prepaid metering service: accounts, tariffs, charges, readings, recharges, cuts."""

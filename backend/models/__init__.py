@@ -1,0 +1,92 @@
+"""SQLAlchemy 2 typed models, one module per backend package, gathered here so every
+relationship resolves and `from backend.models import X` works everywhere."""
+
+from backend.models.base import NAMING, Base, BigId
+from backend.models.care import (
+    CircleManager,
+    Complaint,
+    ComplaintEvent,
+    ComplaintStatus,
+    OutageNotice,
+)
+from backend.models.contacts import (
+    Contact,
+    ContactChannel,
+    ContactLink,
+    ConversationState,
+    LinkMethod,
+    OtpChallenge,
+    OtpOutcome,
+    ProcessedMessage,
+)
+from backend.models.engagement import (
+    AlertMark,
+    AlertState,
+    AppAdoption,
+    Broadcast,
+    BroadcastClass,
+    BroadcastStatus,
+)
+from backend.models.messaging import (
+    OutboxMessage,
+    OutboxPace,
+    OutboxStatus,
+)
+from backend.models.metering import (
+    Account,
+    Circle,
+    Consumer,
+    Counter,
+    DailyReading,
+    Discom,
+    Division,
+    EventKind,
+    LedgerEntry,
+    LedgerKind,
+    Meter,
+    MeterEvent,
+    MeterStatus,
+    Subdivision,
+)
+
+__all__ = [
+    "NAMING",
+    "Base",
+    "BigId",
+    "MeterStatus",
+    "LedgerKind",
+    "EventKind",
+    "Discom",
+    "Circle",
+    "Division",
+    "Subdivision",
+    "Consumer",
+    "Meter",
+    "Account",
+    "DailyReading",
+    "LedgerEntry",
+    "MeterEvent",
+    "Counter",
+    "OutboxStatus",
+    "OutboxMessage",
+    "OutboxPace",
+    "ContactChannel",
+    "LinkMethod",
+    "OtpOutcome",
+    "Contact",
+    "ContactLink",
+    "OtpChallenge",
+    "ProcessedMessage",
+    "ConversationState",
+    "ComplaintStatus",
+    "Complaint",
+    "CircleManager",
+    "ComplaintEvent",
+    "OutageNotice",
+    "AppAdoption",
+    "AlertState",
+    "AlertMark",
+    "BroadcastClass",
+    "BroadcastStatus",
+    "Broadcast",
+]

@@ -1,0 +1,1 @@
+"""Database, settings, clock, errors, leader lock, migrations: what the rest stands on."""
