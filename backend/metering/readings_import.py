@@ -50,24 +50,29 @@ def import_readings(engine: Engine, rules: Rules, tz: ZoneInfo, source: Source,
 
     Raises InvalidInput for a file that cannot be read as a readings CSV; nothing is
     stored then. Row problems go to `report.errors` as (line or index, reason)."""
-    report = IngestReport()
-    today = local_day(now, tz)
+    if not isinstance(source, Path):
+        return _load(engine, rules, source, local_day(now, tz), now, progress)
     try:
-        with engine.begin() as conn:
-            if isinstance(source, Path):
-                with open(source, newline="", encoding="utf-8-sig") as handle:
-                    ingest(conn, _parsed(csv_rows(handle), today, report, progress), now,
-                           report)
-            else:
-                ingest(conn, _parsed(source, today, report, progress), now, report)
-            report.applied = apply_days(conn, rules, report.days, now)
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"the file is not UTF-8 text ({exc.reason} at byte "
-                           f"{exc.start})") from exc
-    except csv.Error as exc:
-        raise InvalidInput(f"the file is not a readable CSV: {exc}") from exc
+        handle = open(source, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise InvalidInput(f"cannot read {source}: {exc.strerror or exc}") from exc
+    with handle:
+        try:
+            return _load(engine, rules, csv_rows(handle), local_day(now, tz), now, progress)
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"the file is not UTF-8 text ({exc.reason} at byte "
+                               f"{exc.start})") from exc
+        except csv.Error as exc:
+            raise InvalidInput(f"the file is not a readable CSV: {exc}") from exc
+
+
+def _load(engine: Engine, rules: Rules, rows: Iterable[NumberedRow], today: date,
+          now: datetime, progress: Progress | None) -> IngestReport:
+    """Parse, store and charge in one transaction: a file-level error stores nothing."""
+    report = IngestReport()
+    with engine.begin() as conn:
+        ingest(conn, _parsed(rows, today, report, progress), now, report)
+        report.applied = apply_days(conn, rules, report.days, now)
     return report
 
 
