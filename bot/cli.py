@@ -299,11 +299,9 @@ def readings_import(csv_file: Path) -> None:
     """Load a CSV (ca_number or meter_number, date, kwh, register_kwh), then charge.
 
     Bad rows are reported with their line numbers; good rows are loaded."""
-    from backend.metering.readings import IngestReport, apply_days, ingest, read_csv
+    from backend.engagement.readings_intake import import_and_alert
 
     backend = _backend()
-    now = utcnow()
-    report = IngestReport()
     with open(csv_file, "rb") as handle:
         lines = max(0, sum(1 for _ in handle) - 1)
     with click.progressbar(length=lines, label="importing readings", file=sys.stderr) as bar:
@@ -315,19 +313,15 @@ def readings_import(csv_file: Path) -> None:
             seen = line
 
         try:
-            with backend.engine.begin() as conn:
-                ingest(conn, read_csv(csv_file, local_day(now, backend.tz), report, advance),
-                       now, report)
-                report.applied = apply_days(conn, backend.rules, report.days, now)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
+            intake = import_and_alert(backend.engine, backend.rules, backend.tz, csv_file,
+                                      utcnow(), progress=advance)
+        except DomainError as exc:
+            raise click.ClickException(exc.reason) from exc
+    report, alerts = intake.report, intake.alerts
     click.echo(f"loaded {report.inserted} readings ({report.duplicates} already present)")
     for day_result in report.applied:
         click.echo(f"  {day_result.day}: charged {day_result.charged} accounts")
-    if report.applied:
-        from backend.engagement.alerts import run_scan
-
-        alerts = run_scan(backend.engine, backend.rules, utcnow())
+    if alerts is not None:
         click.echo(f"alert scan: {alerts.examined} changed accounts, queued "
                    + (", ".join(f"{n} {name}" for name, n in sorted(alerts.queued.items()))
                       or "no alerts"))

@@ -1,6 +1,6 @@
 """`sahayak broadcast create|preview|send|status|pause|resume|cancel|list|send-due`: staff
 messages to a segment of consumers (backend.broadcasts), until the dashboard has them.
-Also the `--notify` halves of `sahayak outage add|close` (outage notices)."""
+Outage notices are sent by `sahayak outage add|extend|close --notify` (bot/cli_staff.py)."""
 
 from __future__ import annotations
 
@@ -309,31 +309,6 @@ def list_(limit: int) -> None:
         click.echo(row)
     if not rows:
         click.echo("no broadcasts yet")
-
-
-# ----------------------------------------------------------------------------- outages
-
-
-def notify_outage(backend, notice_id: int, *, restored: bool, staff: str) -> None:  # noqa: ANN001
-    """Create and send the outage (or restored) notice for a committed outage notice."""
-    from backend.engagement.broadcasts import notices, service
-    from backend.models import OutageNotice
-
-    now = utcnow()
-    try:
-        with backend.sessions.begin() as s:
-            notice = s.get(OutageNotice, notice_id)
-            if notice is None:
-                raise click.ClickException(f"no outage notice {notice_id}")
-            make = notices.restored_broadcast if restored else notices.outage_broadcast
-            bid = make(s, notice, created_by=staff, now=now).id
-        report = service.send(backend.sessions, bid, now, progress=_progress)
-    except DomainError as exc:
-        raise _fail(exc) from exc
-    assert report is not None
-    kind = "restored notice" if restored else "outage notice"
-    click.echo(f"{kind}: broadcast {bid}, {report.queued:,} queued, "
-               f"{report.skipped_opted_out:,} skipped (opted out)")
 
 
 COMMANDS = (broadcast,)

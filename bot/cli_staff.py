@@ -1,13 +1,13 @@
-"""Staff commands until the dashboard: outage notices (`sahayak outage add|list|close`),
-app adoption per circle (`sahayak report adoption`), complaint status changes and replies
-to handed-off conversations (both reach the consumer through the outbox)."""
+"""Staff commands until the dashboard: outage notices (`sahayak outage
+add|list|extend|close`, each a `backend.engagement.outages` use case), app adoption per
+circle (`sahayak report adoption`), complaint status changes and replies to handed-off
+conversations (both reach the consumer through the outbox)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import click
-from sqlalchemy import select
 
 from backend.platform.clock import utcnow
 from backend.platform.errors import DomainError
@@ -20,6 +20,17 @@ def _fail(exc: DomainError) -> click.ClickException:
     return click.ClickException(exc.reason)
 
 
+def _told(kind: str, outcome) -> None:  # noqa: ANN001 - an engagement.outages.OutageOutcome
+    """One line about the consumers' notice of an outage change, if one was sent."""
+    if outcome.sent is not None:
+        click.echo(f"{kind}: broadcast {outcome.sent.broadcast_id}, {outcome.sent.queued:,} "
+                   f"queued, {outcome.sent.skipped_opted_out:,} skipped (opted out)")
+
+
+def _fanned(done: int, chunks: int, queued: int) -> None:
+    click.echo(f"  {done}/{chunks} chunks, {queued:,} queued", err=True)
+
+
 # --- outages ----------------------------------------------------------------------------
 @click.group()
 def outage() -> None:
@@ -30,7 +41,7 @@ def outage() -> None:
 @click.option("--circle", "circle_code", help="Circle code (see `sahayak outage list`).")
 @click.option("--division-id", type=int)
 @click.option("--subdivision-id", type=int)
-@click.option("--hours", type=float, default=None,
+@click.option("--hours", type=click.FloatRange(0, 24 * 14, min_open=True), default=None,
               help="Expected restoration, hours from now (omit if unknown).")
 @click.option("--reason", default="", help="Short reason shown to consumers.")
 @click.option("--notify", is_flag=True,
@@ -38,32 +49,21 @@ def outage() -> None:
 @click.option("--staff", help="Who posts it (needed with --notify).")
 def outage_add(circle_code: str | None, division_id: int | None, subdivision_id: int | None,
                hours: float | None, reason: str, notify: bool, staff: str | None) -> None:
-    from backend.care import outages
-    from backend.models import Circle
+    from backend.engagement.outages import OutageArea, open_outage
 
     if notify and (not staff or not reason.strip()):
         raise click.UsageError("--notify needs --staff and a --reason consumers can read")
-    backend = _backend()
     now = utcnow()
-    with backend.sessions.begin() as s:
-        circle_id = None
-        if circle_code:
-            circle_id = s.scalars(select(Circle.id).where(Circle.code == circle_code)).first()
-            if circle_id is None:
-                raise click.ClickException(f"no circle {circle_code}")
-        try:
-            notice = outages.add(s, now=now, circle_id=circle_id, division_id=division_id,
-                                 subdivision_id=subdivision_id, reason=reason,
-                                 expected_restore_at=None if hours is None
-                                 else now + timedelta(hours=hours))
-        except DomainError as exc:
-            raise _fail(exc) from exc
-        notice_id = notice.id
-        click.echo(f"outage {notice_id} added")
-    if notify and staff:
-        from bot.cli_broadcast import notify_outage
-
-        notify_outage(backend, notice_id, restored=False, staff=staff)
+    try:
+        outcome = open_outage(_backend().sessions,
+                              OutageArea(circle_code, division_id, subdivision_id), now=now,
+                              reason=reason, notify=notify, staff=staff, progress=_fanned,
+                              expected_restore_at=None if hours is None
+                              else now + timedelta(hours=hours))
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"outage {outcome.notice_id} added")
+    _told("outage notice", outcome)
 
 
 @outage.command("list")
@@ -82,26 +82,46 @@ def outage_list() -> None:
             click.echo("no active outages")
 
 
+@outage.command("extend")
+@click.argument("notice_id", type=int)
+@click.option("--hours", type=click.FloatRange(0, 24 * 14, min_open=True), required=True,
+              help="New expected restoration, hours from now.")
+@click.option("--notify", is_flag=True, help="Also tell the area's consumers the new time.")
+@click.option("--staff", help="Who extends it (needed with --notify).")
+def outage_extend(notice_id: int, hours: float, notify: bool, staff: str | None) -> None:
+    from backend.engagement.outages import extend_outage
+
+    if notify and not staff:
+        raise click.UsageError("--notify needs --staff")
+    backend, now = _backend(), utcnow()
+    try:
+        outcome = extend_outage(backend.sessions, notice_id,
+                                expected_restore_at=now + timedelta(hours=hours), now=now,
+                                notify=notify, staff=staff, progress=_fanned)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    assert outcome.expected_restore_at is not None
+    restore = outcome.expected_restore_at.astimezone(backend.tz)
+    click.echo(f"outage {notice_id} now expected back by {restore:%Y-%m-%d %H:%M}")
+    _told("extension notice", outcome)
+
+
 @outage.command("close")
 @click.argument("notice_id", type=int)
 @click.option("--notify", is_flag=True, help="Also tell the area's consumers it is restored.")
 @click.option("--staff", help="Who closes it (needed with --notify).")
 def outage_close(notice_id: int, notify: bool, staff: str | None) -> None:
-    from backend.care import outages
+    from backend.engagement.outages import close_outage
 
     if notify and not staff:
         raise click.UsageError("--notify needs --staff")
-    backend = _backend()
-    with backend.sessions.begin() as s:
-        try:
-            outages.close(s, notice_id)
-        except DomainError as exc:
-            raise _fail(exc) from exc
+    try:
+        outcome = close_outage(_backend().sessions, notice_id, now=utcnow(), notify=notify,
+                               staff=staff, progress=_fanned)
+    except DomainError as exc:
+        raise _fail(exc) from exc
     click.echo(f"outage {notice_id} closed")
-    if notify and staff:
-        from bot.cli_broadcast import notify_outage
-
-        notify_outage(backend, notice_id, restored=True, staff=staff)
+    _told("restored notice", outcome)
 
 
 # --- reports ----------------------------------------------------------------------------
@@ -169,18 +189,13 @@ def handoff_list() -> None:
 @click.option("--release", is_flag=True, help="Hand the conversation back to the bot too.")
 def handoff_reply(contact_id: int, text: str, staff: str, release: bool) -> None:
     from backend.care import handoff as service
-    from backend.models import Contact
 
     with _backend().sessions.begin() as s:
         try:
-            service.staff_reply(s, contact_id, text, staff, utcnow())
+            result = service.reply(s, contact_id, text, staff, utcnow(), release_after=release)
         except DomainError as exc:
             raise _fail(exc) from exc
-        if release:
-            contact = s.get(Contact, contact_id)
-            if contact is not None:
-                service.release(s, contact)
-    click.echo("reply queued" + (" and conversation released" if release else ""))
+    click.echo("reply queued" + (" and conversation released" if result.released else ""))
 
 
 COMMANDS = (outage, report, complaint, handoff)

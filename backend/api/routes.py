@@ -16,11 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.engagement.alerts import run_scan
-from backend.metering.readings import IngestReport, ReadingIn, apply_days, ingest, parse_reading
+from backend.engagement.readings_intake import import_and_alert
 from backend.metering.recharges import SOURCES, credit_recharge
 from backend.metering.types import to_jsonable
-from backend.platform.clock import local_day, utcnow
+from backend.platform.clock import utcnow
 from backend.platform.errors import DomainError
 from backend.services import Backend
 
@@ -191,23 +190,12 @@ def build_router(backend: Backend) -> APIRouter:
     @router.post("/readings", dependencies=write)
     def readings(body: ReadingsIn) -> dict:
         """Store a batch of daily readings, then charge the days they cover."""
-        now = utcnow()
-        report = IngestReport()
-        parsed: list[ReadingIn] = []
-        for i, row in enumerate(body.readings):
-            try:
-                parsed.append(parse_reading(
-                    {"ca_number": row.ca_number or "", "meter_number": row.meter_number or "",
+        rows = ((i, {"ca_number": row.ca_number or "", "meter_number": row.meter_number or "",
                      "date": row.date.isoformat(), "kwh": row.kwh,
-                     "register_kwh": row.register_kwh}, local_day(now, backend.tz)))
-            except ValueError as exc:
-                report.errors.append((i, str(exc)))
-        with backend.engine.begin() as conn:
-            ingest(conn, parsed, now, report)
-            report.applied = apply_days(conn, backend.rules, report.days, now)
-        # Own transaction: the charges are committed first; if the scan fails, its mark stays
-        # and the next scan still finds these accounts changed.
-        alerts = run_scan(backend.engine, backend.rules, now) if report.applied else None
+                     "register_kwh": row.register_kwh})
+                for i, row in enumerate(body.readings))
+        intake = import_and_alert(backend.engine, backend.rules, backend.tz, rows, utcnow())
+        report, alerts = intake.report, intake.alerts
         return {
             "inserted": report.inserted, "duplicates": report.duplicates,
             "unknown": report.unknown,

@@ -1,10 +1,13 @@
 """Human handoff: a conversation flagged for staff (`Contact.handoff_at` + reason), the
 list staff work from, their replies queued to the consumer's channel through the outbox,
-and the release back to the bot."""
+and the release back to the bot. `reply` is the one use case the CLI (`sahayak handoff
+reply`) and the staff API (`POST /api/v1/staff/handoffs/{id}/reply`) both call."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from backend.messaging.outbox import enqueue
 from backend.models import Contact
-from backend.platform.errors import InvalidInput, NotFound
+from backend.platform.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
 
 REPLY_KEY = "handoff.staff_reply"
 MAX_REPLY = 1000
@@ -41,23 +46,45 @@ def pending(session: Session) -> list[Contact]:
                                 .order_by(Contact.handoff_at)))
 
 
-def staff_reply(session: Session, contact_id: int, text: str, staff: str,
-                now: datetime) -> int:
-    """Queue a staff member's reply to the contact; returns the outbox row id."""
-    contact = session.get(Contact, contact_id)
+@dataclass(frozen=True)
+class ReplyResult:
+    outbox_id: int  # the queued message: what was said, by whom, to whom and when
+    released: bool  # handed back to the bot as well
+
+
+def reply(session: Session, contact_id: int, text: str, staff: str, now: datetime, *,
+          release_after: bool = False) -> ReplyResult:
+    """Queue a staff member's reply to a handed-off contact, in the caller's transaction,
+    and (with `release_after`) hand the conversation back to the bot.
+
+    Refuses (Conflict) a contact that is not waiting for a person, so a stale list or a
+    mistyped id cannot message a stranger, and one that has opted out (STOP), whom we must
+    not message at all. The outbox row is the record of the reply: text and staff name in
+    its params, its time and delivery status on the row."""
+    contact = session.get(Contact, contact_id, with_for_update=True)
     if contact is None:
         raise NotFound(f"no contact {contact_id}")
+    if contact.opted_out:
+        raise Conflict(f"contact {contact_id} has opted out of messages: no reply can be sent")
+    if contact.handoff_at is None:
+        raise Conflict(f"contact {contact_id} is not waiting for a person (not handed off)")
     body = (text or "").strip()
     if not body or len(body) > MAX_REPLY:
         raise InvalidInput(f"a reply has 1-{MAX_REPLY} characters")
+    who = (staff or "").strip()[:64]
+    if not who:
+        raise InvalidInput("a reply needs the name of the staff member who sends it")
     message = enqueue(session, channel=contact.channel.value, address=contact.address,
-                      message_key=REPLY_KEY, params={"text": body, "staff": staff[:64]},
+                      message_key=REPLY_KEY, params={"text": body, "staff": who},
                       language=contact.language or "hi",
                       idempotency_key=f"handoff:{contact.id}:{now.isoformat()}:{_digest(body)}",
                       now=now)
     if message is None:
-        raise InvalidInput("this reply was already queued")
-    return message.id
+        raise Conflict("this reply was already queued")
+    released = release(session, contact) if release_after else False
+    log.info("handoff reply to contact %s by %s queued as outbox %s%s", contact.id, who,
+             message.id, " and released" if released else "")
+    return ReplyResult(message.id, released)
 
 
 def _digest(text: str) -> str:

@@ -1,6 +1,7 @@
 """Outage notices: a known supply interruption for a circle, division or subdivision, with
 the expected restoration time. Complaint triage answers "no light" with the notice for the
-consumer's area instead of filing a ticket; staff add and close notices (CLI for now)."""
+consumer's area instead of filing a ticket. Staff add, extend and close notices through
+`backend.engagement.outages`, which also tells the area's consumers."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from backend.models import Consumer, OutageNotice, Subdivision
-from backend.platform.errors import InvalidInput, NotFound
+from backend.models import Circle, Consumer, Division, OutageNotice, Subdivision
+from backend.platform.errors import Conflict, InvalidInput, NotFound
+
+
+def circle_id(session: Session, code: str) -> int:
+    """The id of the circle with this code (as staff type it, e.g. PATNA)."""
+    found = session.scalar(select(Circle.id).where(Circle.code == code.strip().upper()))
+    if found is None:
+        raise NotFound(f"no circle {code}")
+    return found
 
 
 def add(session: Session, *, now: datetime, circle_id: int | None = None,
@@ -19,6 +28,12 @@ def add(session: Session, *, now: datetime, circle_id: int | None = None,
         starts_at: datetime | None = None) -> OutageNotice:
     if circle_id is None and division_id is None and subdivision_id is None:
         raise InvalidInput("an outage needs a circle, division or subdivision")
+    for model, key, what in ((Circle, circle_id, "circle"), (Division, division_id, "division"),
+                             (Subdivision, subdivision_id, "subdivision")):
+        if key is not None and (not 0 < key < 2**31 or session.get(model, key) is None):
+            raise NotFound(f"no {what} {key}")
+    if expected_restore_at is not None and expected_restore_at <= (starts_at or now):
+        raise InvalidInput("the expected restoration must be after the outage starts")
     notice = OutageNotice(circle_id=circle_id, division_id=division_id,
                           subdivision_id=subdivision_id, starts_at=starts_at or now,
                           expected_restore_at=expected_restore_at, reason=reason[:200],
@@ -28,10 +43,33 @@ def add(session: Session, *, now: datetime, circle_id: int | None = None,
     return notice
 
 
-def close(session: Session, notice_id: int) -> OutageNotice:
-    notice = session.get(OutageNotice, notice_id)
+def _active(session: Session, notice_id: int) -> OutageNotice:
+    """The notice, locked against a concurrent change; Conflict if already closed."""
+    notice = session.get(OutageNotice, notice_id, with_for_update=True)
     if notice is None:
         raise NotFound(f"no outage notice {notice_id}")
+    if not notice.active:
+        raise Conflict(f"outage {notice_id} is already closed")
+    return notice
+
+
+def extend(session: Session, notice_id: int, expected_restore_at: datetime,
+           now: datetime) -> OutageNotice:
+    """Move the expected restoration later (repairs take longer than hoped)."""
+    notice = _active(session, notice_id)
+    if expected_restore_at <= now:
+        raise InvalidInput("the new expected restoration must be in the future")
+    if notice.expected_restore_at is not None and expected_restore_at <= notice.expected_restore_at:
+        raise InvalidInput(f"outage {notice_id} is already expected back by then: an "
+                           "extension must be later than the current expected restoration")
+    notice.expected_restore_at = expected_restore_at
+    session.flush()
+    return notice
+
+
+def close(session: Session, notice_id: int) -> OutageNotice:
+    """Supply is back: complaint triage stops answering with this notice."""
+    notice = _active(session, notice_id)
     notice.active = False
     session.flush()
     return notice

@@ -1,15 +1,14 @@
 """Daily readings in: validate, map meter/CA numbers to consumers, insert in batches
-(a reading already stored for that day is a duplicate, not an error), then apply charges."""
+(a reading already stored for that day is a duplicate, not an error), then apply charges.
+The whole import as callers use it is `backend.metering.readings_import`."""
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -140,24 +139,6 @@ def apply_days(conn: Connection, rules: Rules, days: Iterable[date],
                now: datetime) -> list[ApplyResult]:
     """Apply charges day by day, oldest first (slab positions depend on order)."""
     return [apply_day(conn, rules, day, now) for day in sorted(set(days))]
-
-
-def read_csv(path: Path, today: date, report: IngestReport,
-             on_row: Callable[[int], None] | None = None) -> Iterator[ReadingIn]:
-    """Yield good rows of a readings CSV; bad rows go to `report.errors` with line numbers."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"date", "kwh"} - set(reader.fieldnames or [])
-        if missing or not ({"ca_number", "meter_number"} & set(reader.fieldnames or [])):
-            raise ValueError("CSV header must have date, kwh, register_kwh and ca_number "
-                             "or meter_number")
-        for row in reader:
-            if on_row:
-                on_row(reader.line_num)
-            try:
-                yield parse_reading(row, today)
-            except ValueError as exc:
-                report.errors.append((reader.line_num, str(exc)))
 
 
 def _batches(items: Iterable[ReadingIn], size: int) -> Iterator[list[ReadingIn]]:

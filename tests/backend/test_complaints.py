@@ -120,9 +120,9 @@ def test_handoff_flag_reply_release(session_factory: sessionmaker[Session]) -> N
         contact = identity.get_or_create_contact(s, "telegram", "555", T0)
         assert handoff.flag(s, contact, "asked", T0) and not handoff.flag(s, contact, "x", T0)
         assert [c.id for c in handoff.pending(s)] == [contact.id]
-        handoff.staff_reply(s, contact.id, "Namaste, main dekh raha hoon", "agent1", T0)
+        handoff.reply(s, contact.id, "Namaste, main dekh raha hoon", "agent1", T0)
         with pytest.raises(InvalidInput):
-            handoff.staff_reply(s, contact.id, " ", "agent1", T0)
+            handoff.reply(s, contact.id, " ", "agent1", T0)
         assert handoff.release(s, contact) and handoff.pending(s) == []
     with session_factory() as s:
         [row] = s.scalars(select(OutboxMessage)).all()

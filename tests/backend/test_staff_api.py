@@ -1,5 +1,6 @@
 """Staff API (`/api/v1/staff`): complaint status changes pushed through the outbox,
-handed-off conversations listed, replied to and released; keys enforced."""
+handed-off conversations listed, replied to and released, outage notices opened, extended
+and closed with notices to the area; keys enforced."""
 
 from __future__ import annotations
 
@@ -81,6 +82,100 @@ def test_handoff_reply_and_release(client: TestClient) -> None:
     with _sessions(client)() as s:
         [row] = s.scalars(select(OutboxMessage)).all()
         assert (row.address, row.message_key) == ("+917000000602", "handoff.staff_reply")
+
+
+def test_handoff_reply_refusals_and_release_in_one_call(client: TestClient) -> None:
+    with _sessions(client).begin() as s:
+        waiting = identity.get_or_create_contact(s, "telegram", "7001", T0)
+        handoff.flag(s, waiting, "asked", T0)
+        stranger = identity.get_or_create_contact(s, "telegram", "7002", T0)
+        stopped = identity.get_or_create_contact(s, "telegram", "7003", T0)
+        handoff.flag(s, stopped, "asked", T0)
+        identity.opt_out(s, stopped, T0)
+        ids = waiting.id, stranger.id, stopped.id
+    body = {"text": "Ho gaya", "staff": "helpdesk"}
+    for contact_id, reason in ((ids[1], "not waiting"), (ids[2], "opted out")):
+        refused = client.post(f"/api/v1/staff/handoffs/{contact_id}/reply", json=body,
+                              headers=OP)
+        assert refused.status_code == 409 and reason in refused.json()["detail"]
+    assert client.post(f"/api/v1/staff/handoffs/{2**70}/reply", json=body,
+                       headers=OP).status_code == 422
+    sent = client.post(f"/api/v1/staff/handoffs/{ids[0]}/reply",
+                       json={**body, "release": True}, headers=OP)
+    assert sent.status_code == 201 and sent.json()["released"] is True
+    listed = client.get("/api/v1/staff/handoffs", headers=RO).json()
+    assert [h["contact_id"] for h in listed] == [ids[2]]  # opted out: listed, not messaged
+    assert client.post(f"/api/v1/staff/handoffs/{ids[0]}/reply", json=body,
+                       headers=OP).status_code == 409  # released: no longer handed off
+
+
+def test_outage_open_extend_close_tell_the_area(client: TestClient) -> None:
+    with _sessions(client).begin() as s:
+        hi, en = make_consumer(s), make_consumer(s, language="en")
+        phones = {hi.mobile_e164, en.mobile_e164}
+    url = "/api/v1/staff/outages"
+    body = {"circle": "PATNA", "reason": "feeder fault", "hours": 2, "staff": "je.patna"}
+    assert client.post(url, json=body).status_code == 401
+    assert client.post(url, json=body, headers=RO).status_code == 403
+    opened = client.post(url, json=body, headers=OP)
+    assert opened.status_code == 201, opened.text
+    notice_id = opened.json()["id"]
+    assert opened.json()["active"] is True and opened.json()["notice"]["queued"] == 2
+    [listed] = client.get(url, headers=RO).json()
+    assert (listed["id"], listed["reason"]) == (notice_id, "feeder fault")
+    first_restore = listed["expected_restore_at"]
+
+    extend = f"{url}/{notice_id}/extend"
+    for bad in ({"staff": "je.patna"}, {"hours": 1, "staff": "je.patna"},
+                {"hours": 5, "expected_restore_at": "2030-01-01T10:00:00+05:30", "staff": "x"},
+                {"expected_restore_at": "2030-01-01T10:00:00", "staff": "je.patna"},
+                {"hours": 5}, {"hours": -3, "staff": "je.patna"}):
+        assert client.post(extend, json=bad, headers=OP).status_code == 422, bad
+    extended = client.post(extend, json={"hours": 5, "staff": "je.patna"}, headers=OP)
+    assert extended.status_code == 200, extended.text
+    assert extended.json()["expected_restore_at"] > first_restore
+    assert extended.json()["notice"]["queued"] == 2
+
+    close = f"{url}/{notice_id}/close"
+    assert client.post(close, json={}, headers=OP).status_code == 422  # no staff to sign it
+    closed = client.post(close, json={"staff": "je.patna"}, headers=OP)
+    assert closed.status_code == 200 and closed.json()["active"] is False
+    assert client.post(close, json={"staff": "je.patna"}, headers=OP).status_code == 409
+    assert client.post(f"{url}/{notice_id}/extend", json={"hours": 9, "staff": "x"},
+                       headers=OP).status_code == 409
+    assert client.get(url, headers=RO).json() == []
+    with _sessions(client)() as s:
+        rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [r.message_key for r in rows] == ["outage.notice"] * 2 + ["outage.extended"] * 2 + [
+        "outage.restored"] * 2
+    assert {r.address for r in rows} == phones
+
+
+def test_outage_requests_that_change_nothing(client: TestClient) -> None:
+    with _sessions(client).begin() as s:
+        make_consumer(s)
+    url = "/api/v1/staff/outages"
+    for body, status in (({"circle": "NOWHERE", "reason": "x", "staff": "ops"}, 404),
+                         ({"division_id": 424242, "reason": "x", "staff": "ops"}, 404),
+                         ({"division_id": 2**40, "reason": "x", "staff": "ops"}, 422),
+                         ({"circle": "PATNA", "staff": "ops"}, 422),  # no reason to show
+                         ({"circle": "PATNA", "reason": "x"}, 422),  # no staff
+                         ({"reason": "x", "staff": "ops"}, 422),  # no area
+                         ({"circle": "PATNA", "reason": "x", "staff": "ops",
+                           "expected_restore_at": "2999-01-01T00:00:00Z"}, 422),
+                         ({"circle": "PATNA", "reason": "x", "staff": "ops", "hours": "NaN"},
+                          422),
+                         ({"circle": "PATNA", "reason": "x", "staff": "ops", "bogus": 1}, 422)):
+        answer = client.post(url, json=body, headers=OP)
+        assert answer.status_code == status, (body, answer.text)
+    assert client.post(f"{url}/{2**70}/close", json={"staff": "x"},
+                       headers=OP).status_code == 422
+    assert client.post(f"{url}/999999/close", json={"staff": "x"},
+                       headers=OP).status_code == 404
+    quiet = client.post(url, json={"circle": "patna", "notify": False}, headers=OP)
+    assert quiet.status_code == 201 and quiet.json()["notice"] is None
+    with _sessions(client)() as s:
+        assert s.scalars(select(OutboxMessage)).all() == []
 
 
 def test_listing_shows_overdue_and_escalated(client: TestClient) -> None:

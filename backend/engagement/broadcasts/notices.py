@@ -1,6 +1,8 @@
 """Outage notices to the consumers of the affected area: a service broadcast whose text
 is a catalog key (start, expected restoration, reason), so each recipient reads it in
-their own language; and a "supply restored" notice when the outage is closed."""
+their own language; a "taking longer" notice when its expected restoration moves later;
+and a "supply restored" notice when the outage is closed. The use cases that send them are
+in `backend.engagement.outages`."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from backend.engagement.broadcasts.spec import Segment
 from backend.models import Broadcast, Circle, OutageNotice
 from backend.platform.errors import InvalidInput
 
-NOTICE, NOTICE_NO_TIME, RESTORED = "outage.notice", "outage.notice_no_time", "outage.restored"
+NOTICE, NOTICE_NO_TIME = "outage.notice", "outage.notice_no_time"
+EXTENDED, RESTORED = "outage.extended", "outage.restored"
 
 
 def _segment(session: Session, notice: OutageNotice) -> Segment:
@@ -35,19 +38,35 @@ def _area(notice: OutageNotice) -> str:
     return f"circle {notice.circle_id}"
 
 
-def outage_broadcast(session: Session, notice: OutageNotice, *, created_by: str,
-                     now: datetime) -> Broadcast:
-    """A draft notice of the outage for its area; the caller sends it."""
+def _params(notice: OutageNotice) -> dict[str, str]:
     if not notice.reason.strip():
         raise InvalidInput("a notified outage needs a reason consumers can read "
                            "(e.g. --reason 'transformer repair')")
     params = {"reason": notice.reason, "start_at": notice.starts_at.isoformat()}
-    key = NOTICE_NO_TIME
     if notice.expected_restore_at is not None:
-        key, params["restore_at"] = NOTICE, notice.expected_restore_at.isoformat()
+        params["restore_at"] = notice.expected_restore_at.isoformat()
+    return params
+
+
+def outage_broadcast(session: Session, notice: OutageNotice, *, created_by: str,
+                     now: datetime) -> Broadcast:
+    """A draft notice of the outage for its area; the caller sends it."""
+    params = _params(notice)
+    key = NOTICE if "restore_at" in params else NOTICE_NO_TIME
     return create_notice(session, title=f"Outage {notice.id} ({_area(notice)})",
                          message_key=key, params=params, segment=_segment(session, notice),
                          created_by=created_by, now=now, outage_id=notice.id)
+
+
+def extended_broadcast(session: Session, notice: OutageNotice, *, created_by: str,
+                       now: datetime) -> Broadcast:
+    """A draft "it will take longer, now expected back by …" notice for the same area."""
+    if not notice.active or notice.expected_restore_at is None:
+        raise InvalidInput(f"outage {notice.id} has no new expected restoration to announce")
+    return create_notice(session, title=f"Outage {notice.id} extended ({_area(notice)})",
+                         message_key=EXTENDED, params=_params(notice),
+                         segment=_segment(session, notice), created_by=created_by, now=now,
+                         outage_id=notice.id)
 
 
 def restored_broadcast(session: Session, notice: OutageNotice, *, created_by: str,
