@@ -124,7 +124,7 @@ def run_alert_scan() -> None:
     from backend.engagement.alerts import run_scan
 
     backend = job_backend()
-    result = run_scan(backend.engine, backend.rules, utcnow())
+    result = run_scan(backend.engine, backend.rules, utcnow(), tz=backend.tz)
     log.info("job alerts.scan: %d changed accounts, %d alerts queued", result.examined,
              result.total)
 

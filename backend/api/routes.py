@@ -185,7 +185,7 @@ def build_router(backend: Backend) -> APIRouter:
             result = credit_recharge(
                 session, backend.rules, ca_number=body.ca_number,
                 amount_paise=body.amount_paise, reference=body.reference, source=body.source,
-                at=body.paid_at or utcnow())
+                at=body.paid_at or utcnow(), tz=backend.tz)
         return JSONResponse(to_jsonable(result), status_code=201 if result.created else 200)
 
     @router.post("/readings", dependencies=write)
@@ -207,7 +207,8 @@ def build_router(backend: Backend) -> APIRouter:
             report.applied = apply_days(conn, backend.rules, report.days, now)
         # Own transaction: the charges are committed first; if the scan fails, its mark stays
         # and the next scan still finds these accounts changed.
-        alerts = run_scan(backend.engine, backend.rules, now) if report.applied else None
+        alerts = (run_scan(backend.engine, backend.rules, now, tz=backend.tz)
+                  if report.applied else None)
         return {
             "inserted": report.inserted, "duplicates": report.duplicates,
             "unknown": report.unknown,
