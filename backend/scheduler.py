@@ -151,7 +151,8 @@ def run_disconnection_sweep() -> None:
 def run_broadcasts_due() -> None:
     from backend.engagement.broadcasts.service import send_due
 
-    reports = send_due(job_backend().sessions, utcnow())
+    backend = job_backend()
+    reports = send_due(backend.sessions, utcnow(), window=backend.promotional_window)
     log.info("job broadcasts.send_due: %d broadcasts sent, %d messages queued",
              len(reports), sum(r.queued for r in reports))
 

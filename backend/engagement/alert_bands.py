@@ -17,6 +17,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, false, liter
 from backend.messaging.bulk import text_value
 from backend.metering.alert_rules import (
     AMOUNT_LEFT,
+    CUT_CONDITIONS,
     DAYS_LEFT,
     HOURS_BEFORE_CUT,
     NEGATIVE,
@@ -95,14 +96,24 @@ class BandSql:
                  if c.kind == HOURS_BEFORE_CUT]
         return or_(*tests) if tests else None
 
-    def due(self, band: AlertBand, quiet_end: datetime) -> ColumnElement:
-        """When an alert of `band` may go: now if urgent, else at the end of quiet hours."""
+    def due(self, band: AlertBand, quiet_end: datetime, *, grouped: bool = False,
+            cut: datetime | None = None) -> datetime | ColumnElement:
+        """When an alert of `band` may go: now if urgent, else at the end of quiet hours.
+
+        A condition is checked per row (a CASE), unless the rows share one cut time `cut`
+        (`grouped`: a band of negative balances, queued per `negative_since`) and the urgency
+        asks only about negative balances and cut times: then it is decided here, once."""
+        if quiet_end == self.now or band.urgent is True:
+            return self.now
+        if band.urgent is False:
+            return quiet_end
+        if grouped and all(c.kind in CUT_CONDITIONS for c in band.urgent):
+            urgent = all(c.kind == NEGATIVE or (cut is not None and
+                                                cut - self.now <= timedelta(hours=c.value or 0))
+                         for c in band.urgent)
+            return self.now if urgent else quiet_end
         now = literal(self.now, OutboxMessage.next_attempt_at.type)
         later = literal(quiet_end, OutboxMessage.next_attempt_at.type)
-        if quiet_end == self.now or band.urgent is True:
-            return now
-        if band.urgent is False:
-            return later
         return case((self.holds(band.urgent), now), else_=later)
 
     def params(self, band: AlertBand, cut_at: datetime | None = None

@@ -225,9 +225,9 @@ def _band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
     joins, recipients = _recipients(states.c.consumer_id)
     key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band.severity),
                           contacts.c.id)
-    due = bands.due(band, quiet_end)
 
-    def queue(params: ColumnElement, *where: ColumnElement) -> int:
+    def queue(params: ColumnElement, due: datetime | ColumnElement,
+              *where: ColumnElement) -> int:
         query = (select(*_outbox_select(key, band.message, params, due, now))
                  .select_from(states).join(accounts, true()))
         for table in joins:
@@ -235,7 +235,7 @@ def _band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
         return insert_from_select(conn, query.where(crossed, recipients, *where))
 
     if not band.with_cut_time:
-        return queue(json_object(conn, **bands.params(band)))
+        return queue(json_object(conn, **bands.params(band)), bands.due(band, quiet_end))
     queued = 0
     groups = conn.execute(select(accounts.c.negative_since).distinct()
                           .select_from(states.join(accounts, true())).where(crossed)).scalars()
@@ -243,7 +243,8 @@ def _band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
         cut = earliest_cut(bands.rules.disconnection, since or now, now, bands.tz)
         since_is = (accounts.c.negative_since.is_(None) if since is None else
                     accounts.c.negative_since == literal(since, Account.negative_since.type))
-        queued += queue(json_object(conn, **bands.params(band, cut)), since_is)
+        queued += queue(json_object(conn, **bands.params(band, cut)),
+                        bands.due(band, quiet_end, grouped=True, cut=cut), since_is)
     return queued
 
 

@@ -9,8 +9,10 @@ default TIMEZONE, is the default only for callers not yet given the configured o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, or_, select
@@ -62,6 +64,12 @@ def claimable(now: datetime, window: PromoWindow = TRAI_WINDOW) -> ColumnElement
         held = or_(held, Broadcast.message_class == BroadcastClass.PROMOTIONAL.value)
     return or_(OutboxMessage.broadcast_id.is_(None),
                OutboxMessage.broadcast_id.not_in(select(Broadcast.id).where(held)))
+
+
+def claim_filter(window: PromoWindow) -> Callable[[datetime], ColumnElement[bool]]:
+    """`claimable` for the configured window (Backend.promotional_window), for whoever
+    hands the outbox claim its broadcast predicate."""
+    return partial(claimable, window=window)
 
 
 def requeued_status() -> ColumnElement:
