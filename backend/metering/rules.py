@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from backend.metering.alert_rules import AlertRules, AlertRulesError, parse_alerts
-from backend.platform.clock import LocalHours
+from backend.platform.clock import LocalHours, hhmm
 
 #: TRAI's window for promotional messages, in the TIMEZONE setting's local time.
 PROMOTIONAL_HOURS = LocalHours(time(10, 0), time(21, 0))
@@ -45,10 +45,9 @@ def _percent_to_bp(value: object) -> int:
 
 def _hhmm(value: str) -> time:
     try:
-        hours, minutes = str(value).split(":")
-        return time(int(hours), int(minutes))
+        return hhmm(value)
     except ValueError as exc:
-        raise RulesError(f"bad time {value!r}, expected HH:MM") from exc
+        raise RulesError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
