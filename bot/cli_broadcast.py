@@ -109,7 +109,7 @@ def broadcast() -> None:
 @broadcast.command("create")
 @click.option("--title", required=True)
 @click.option("--class", "message_class", type=click.Choice(["service", "promotional"]),
-              required=True, help="promotional goes out only in the promotional hours (10:00-21:00).")
+              required=True, help="promotional goes out only 10:00-21:00 (rules file).")
 @click.option("--body-hi", help="Hindi (Devanagari) text.")
 @click.option("--body-hi-file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--body-en", help="English text (GSM-7: plain Latin letters).")
