@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.engagement.broadcasts.window import PromoWindow
 from backend.metering.local import LocalMeteringService
 from backend.metering.rules import Rules, load_rules
 from backend.metering.types import MeteringService
@@ -24,6 +25,11 @@ class Backend:
     tz: ZoneInfo  # local time for days and cut windows
     local_metering: LocalMeteringService
     metering: MeteringService  # local, or remote when METERING_URL is set
+
+    @property
+    def promotional_window(self) -> PromoWindow:
+        """The rules file's promotional hours in the TIMEZONE setting's local time."""
+        return PromoWindow(self.rules.promotional_hours, self.tz)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -30,12 +31,13 @@ from backend.metering.recharges import credit_recharge
 from backend.metering.rules import load_rules
 from backend.platform import migrate
 from backend.platform.db import make_engine, make_session_factory
-from backend.platform.settings import DEFAULT_RULES_FILE
+from backend.platform.settings import DEFAULT_RULES_FILE, DEFAULT_TIMEZONE
 from benchmarks._pg import scratch_database
 from benchmarks._seed import add_contacts, peak_rss_mib
 
 END_DAY = date(2026, 7, 1)
 NOW = datetime(2026, 7, 2, 7, 0, tzinfo=UTC)  # 12:30 IST: outside quiet hours
+TZ = ZoneInfo(DEFAULT_TIMEZONE)  # the default TIMEZONE
 
 
 def run(url: str, n: int) -> dict:
@@ -44,7 +46,7 @@ def run(url: str, n: int) -> dict:
     engine = make_engine(url)
     started = time.perf_counter()
     with engine.begin() as conn:
-        demo.seed(conn, rules, consumers=n, days=3, end_day=END_DAY, now=NOW)
+        demo.seed(conn, rules, consumers=n, days=3, end_day=END_DAY, now=NOW, tz=TZ)
         add_contacts(conn, NOW, "whatsapp", modulo=10)
     seed_s = time.perf_counter() - started
     with engine.connect() as conn:
@@ -59,7 +61,7 @@ def run(url: str, n: int) -> dict:
         scans += 1
         started = time.perf_counter()
         with engine.begin() as conn:
-            result = scan(conn, rules, NOW + timedelta(minutes=scans))
+            result = scan(conn, rules, NOW + timedelta(minutes=scans), tz=TZ)
         return time.perf_counter() - started, result
 
     first = timed_scan()
@@ -83,7 +85,7 @@ def run(url: str, n: int) -> dict:
             "SELECT ca_number FROM consumers ORDER BY id LIMIT 100")).scalars().all()
         for i, ca in enumerate(cas):
             credit_recharge(session, rules, ca_number=ca, amount_paise=20_000,
-                            reference=f"BENCH{i:06d}", source="upi", at=NOW)
+                            reference=f"BENCH{i:06d}", source="upi", at=NOW, tz=TZ)
     recharged = timed_scan()
     assert recharged[1].examined == len(cas), recharged
     engine.dispose()

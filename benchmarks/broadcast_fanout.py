@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -25,12 +26,13 @@ from backend.messaging.outbox import claim_batch
 from backend.metering.rules import load_rules
 from backend.platform import migrate
 from backend.platform.db import make_engine, make_session_factory
-from backend.platform.settings import DEFAULT_RULES_FILE
+from backend.platform.settings import DEFAULT_RULES_FILE, DEFAULT_TIMEZONE
 from benchmarks._pg import scratch_database
 from benchmarks._seed import add_contacts, peak_rss_mib
 
 END_DAY = date(2026, 7, 1)
 NOW = datetime(2026, 7, 2, 7, 0, tzinfo=UTC)  # 12:30 IST
+TZ = ZoneInfo(DEFAULT_TIMEZONE)  # the default TIMEZONE
 
 
 def seed(url: str, n: int) -> float:
@@ -39,7 +41,7 @@ def seed(url: str, n: int) -> float:
     engine = make_engine(url)
     started = time.perf_counter()
     with engine.begin() as conn:
-        demo.seed(conn, rules, consumers=n, days=1, end_day=END_DAY, now=NOW)
+        demo.seed(conn, rules, consumers=n, days=1, end_day=END_DAY, now=NOW, tz=TZ)
         add_contacts(conn, NOW, "whatsapp", modulo=10)
         add_contacts(conn, NOW, "telegram", modulo=50, remainder=1, address="'tg' || {c}id")
         add_contacts(conn, NOW, "sms", modulo=100, remainder=3, opted_out=True, link=False)

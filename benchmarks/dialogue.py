@@ -58,7 +58,7 @@ def prepare(url: str, consumers: int) -> list[str]:
     with backend.engine.begin() as conn:
         if demo.is_empty(conn):
             demo.seed(conn, backend.rules, consumers=consumers, days=30, end_day=END_DAY,
-                      now=NOW)
+                      now=NOW, tz=backend.tz)
     with backend.sessions() as session:
         phones = list(session.scalars(select(Consumer.mobile_e164).order_by(Consumer.id)))
     backend.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -23,12 +24,13 @@ from backend.demo import seed as demo
 from backend.metering.rules import load_rules
 from backend.platform import migrate
 from backend.platform.db import make_engine
-from backend.platform.settings import DEFAULT_RULES_FILE
+from backend.platform.settings import DEFAULT_RULES_FILE, DEFAULT_TIMEZONE
 from benchmarks._pg import scratch_database
 from benchmarks._seed import add_contacts
 
 END_DAY = date(2026, 7, 1)
 NOW = datetime(2026, 7, 2, 7, 0, tzinfo=UTC)
+TZ = ZoneInfo(DEFAULT_TIMEZONE)  # the default TIMEZONE
 
 
 def run(url: str, n: int) -> dict:
@@ -37,7 +39,7 @@ def run(url: str, n: int) -> dict:
     engine = make_engine(url)
     started = time.perf_counter()
     with engine.begin() as conn:
-        demo.seed(conn, rules, consumers=n, days=1, end_day=END_DAY, now=NOW)
+        demo.seed(conn, rules, consumers=n, days=1, end_day=END_DAY, now=NOW, tz=TZ)
         add_contacts(conn, NOW, "whatsapp")
         # One open ticket each; even ids were due an hour ago, odd ids are due tomorrow.
         conn.execute(text(

@@ -15,6 +15,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
@@ -23,11 +24,12 @@ from backend.metering.charges import apply_day
 from backend.metering.rules import load_rules
 from backend.platform import migrate
 from backend.platform.db import make_engine
-from backend.platform.settings import DEFAULT_RULES_FILE
+from backend.platform.settings import DEFAULT_RULES_FILE, DEFAULT_TIMEZONE
 from benchmarks._pg import scratch_database
 from benchmarks._seed import peak_rss_mib
 
 DAY = date(2026, 7, 1)
+TZ = ZoneInfo(DEFAULT_TIMEZONE)  # the default TIMEZONE
 
 
 def run(url: str, n: int) -> dict:
@@ -37,7 +39,7 @@ def run(url: str, n: int) -> dict:
     now = datetime(2026, 7, 3, 6, 30, tzinfo=UTC)
     started = time.perf_counter()
     with engine.begin() as conn:
-        demo.seed(conn, rules, consumers=n, days=1, end_day=DAY, now=now)
+        demo.seed(conn, rules, consumers=n, days=1, end_day=DAY, now=now, tz=TZ)
     seed_s = time.perf_counter() - started
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:

@@ -26,6 +26,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import func, select
@@ -35,10 +36,11 @@ from backend.metering.rules import load_rules
 from backend.models import Consumer
 from backend.platform import migrate
 from backend.platform.db import make_engine
-from backend.platform.settings import DEFAULT_RULES_FILE
+from backend.platform.settings import DEFAULT_RULES_FILE, DEFAULT_TIMEZONE
 from benchmarks._pg import scratch_database
 
 KEY = "bench-operator-key"
+TZ = ZoneInfo(DEFAULT_TIMEZONE)  # the default TIMEZONE
 
 
 def free_port() -> int:
@@ -54,7 +56,7 @@ def seed(url: str, consumers: int) -> None:
         if demo.is_empty(conn):
             print(f"seeding {consumers:,} consumers ...", file=sys.stderr, flush=True)
             demo.seed(conn, load_rules(DEFAULT_RULES_FILE), consumers=consumers, days=3,
-                      end_day=date(2026, 7, 3), now=datetime(2026, 7, 4, 6, tzinfo=UTC))
+                      end_day=date(2026, 7, 3), now=datetime(2026, 7, 4, 6, tzinfo=UTC), tz=TZ)
     engine.dispose()
 
 

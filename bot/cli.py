@@ -195,7 +195,7 @@ def demo_seed(consumers: int, days: int, seed_: int, end_date, if_empty: bool) -
         with click.progressbar(length=consumers, label="seeding consumers",
                                file=sys.stderr) as bar:
             report = demo_mod.seed(conn, backend.rules, consumers=consumers, days=days,
-                                   seed=seed_, end_day=end, now=utcnow(),
+                                   seed=seed_, end_day=end, now=utcnow(), tz=backend.tz,
                                    progress=bar.update)
     click.echo(f"seeded {report.consumers} consumers, {report.days} days "
                f"({report.readings} readings, {report.recharges} recharges); "
@@ -502,7 +502,8 @@ def alerts_scan(dry_run: bool) -> None:
     from backend.engagement.alerts import run_scan
 
     backend = _backend()
-    result = run_scan(backend.engine, backend.rules, utcnow(), dry_run=dry_run)
+    result = run_scan(backend.engine, backend.rules, utcnow(), tz=backend.tz,
+                      dry_run=dry_run)
     click.echo(f"looked at {result.examined} accounts changed since the last scan")
     verb = "would queue" if dry_run else "queued"
     if not result.queued:

@@ -109,7 +109,7 @@ def broadcast() -> None:
 @broadcast.command("create")
 @click.option("--title", required=True)
 @click.option("--class", "message_class", type=click.Choice(["service", "promotional"]),
-              required=True, help="promotional goes out only 10:00-21:00 IST.")
+              required=True, help="promotional goes out only 10:00-21:00 (rules file).")
 @click.option("--body-hi", help="Hindi (Devanagari) text.")
 @click.option("--body-hi-file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--body-en", help="English text (GSM-7: plain Latin letters).")
@@ -206,7 +206,7 @@ def send(broadcast_id: int, chunk: int) -> None:
     backend = _backend()
     try:
         report = service.send(backend.sessions, broadcast_id, utcnow(), chunk=chunk,
-                              progress=_progress)
+                              progress=_progress, window=backend.promotional_window)
     except DomainError as exc:
         raise _fail(exc) from exc
     assert report is not None
@@ -220,7 +220,9 @@ def send_due() -> None:
     """Send scheduled broadcasts whose time has come (for cron, until the scheduler)."""
     from backend.engagement.broadcasts import service
 
-    reports = service.send_due(_backend().sessions, utcnow(), progress=_progress)
+    backend = _backend()
+    reports = service.send_due(backend.sessions, utcnow(), progress=_progress,
+                               window=backend.promotional_window)
     for r in reports:
         click.echo(f"broadcast {r.broadcast_id}: {r.queued:,} queued")
     if not reports:

@@ -184,7 +184,7 @@ def build_router(backend: Backend) -> APIRouter:
             result = credit_recharge(
                 session, backend.rules, ca_number=body.ca_number,
                 amount_paise=body.amount_paise, reference=body.reference, source=body.source,
-                at=body.paid_at or utcnow())
+                at=body.paid_at or utcnow(), tz=backend.tz)
         return JSONResponse(to_jsonable(result), status_code=201 if result.created else 200)
 
     @router.post("/readings", dependencies=write)

@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
@@ -40,7 +41,6 @@ from backend.models import (
     Subdivision,
 )
 from backend.platform import bulk
-from backend.platform.clock import IST
 
 FAKE_MOBILE_BASE = 7_000_000_000  # +91 70000 00000 upwards: not handed out to people
 CA_BASE = {"SBPDCL": 100_000_000, "NBPDCL": 200_000_000}
@@ -59,8 +59,8 @@ class SeedReport:
     disconnected: int
 
 
-def _local_noon(day: date) -> datetime:
-    return datetime.combine(day, time(12), IST).astimezone(UTC)
+def _local_noon(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(12), tz).astimezone(UTC)
 
 
 def is_empty(conn: Connection) -> bool:
@@ -104,24 +104,25 @@ def _circles_by_subdivision(conn: Connection) -> dict[int, tuple[int, str]]:
 
 
 def seed(conn: Connection, rules: Rules, *, consumers: int, days: int, seed: int = 7,
-         end_day: date, now: datetime, batch: int = 5000,
+         end_day: date, now: datetime, tz: ZoneInfo, batch: int = 5000,
          progress: Callable[[int], None] | None = None) -> SeedReport:
     """Add `consumers` consumers with `days` days of history ending `end_day` (inclusive).
 
-    Each day is charged as if processed at noon the day after, but never later than `now`."""
+    Each day is charged as if processed at local noon (`tz`, the TIMEZONE setting) the day
+    after, but never later than `now`."""
     rng = random.Random(seed)
     subdivisions = _ensure_org(conn)
     circle_of = _circles_by_subdivision(conn)
     start_id = (conn.execute(select(func.max(Consumer.id))).scalar() or 0) + 1
     first_day = end_day - timedelta(days=days - 1)
-    created = _local_noon(first_day) - timedelta(days=1)
+    created = _local_noon(first_day, tz) - timedelta(days=1)
     counters = {"readings": 0, "recharges": 0}
     change = next_change(conn)
 
     for offset in range(0, consumers, batch):
         rows = _generate(rng, rules, start_id + offset, min(batch, consumers - offset),
                          subdivisions, circle_of, first_day, days, created,
-                         counters, change)
+                         counters, change, tz)
         for table, columns, values in rows:
             bulk.bulk_insert(conn, table, columns, values)
         if progress:
@@ -132,8 +133,8 @@ def seed(conn: Connection, rules: Rules, *, consumers: int, days: int, seed: int
 
     for i in range(days):
         apply_day(conn, rules, first_day + timedelta(days=i),
-                  min(now, _local_noon(first_day + timedelta(days=i + 1))))
-    cut = apply_disconnections(conn, rules.disconnection, now, respect_window=False)
+                  min(now, _local_noon(first_day + timedelta(days=i + 1), tz)))
+    cut = apply_disconnections(conn, rules.disconnection, now, tz, respect_window=False)
     negative = conn.execute(select(func.count()).select_from(Account)
                             .where(Account.balance_paise < 0)).scalar_one()
     return SeedReport(consumers, days, counters["readings"], counters["recharges"],
@@ -149,7 +150,7 @@ def _name(rng: random.Random) -> str:
 def _generate(rng: random.Random, rules: Rules, first_id: int, count: int,
               subdivisions: list[int], circle_of: dict[int, tuple[int, str]],
               first_day: date, days: int, created: datetime,
-              counters: dict[str, int], change: int) -> list[tuple]:
+              counters: dict[str, int], change: int, tz: ZoneInfo) -> list[tuple]:
     consumers, meters, accounts, readings, ledger = [], [], [], [], []
     weights = [w for _, w in CATEGORIES]
     for cid in range(first_id, first_id + count):
@@ -179,12 +180,13 @@ def _generate(rng: random.Random, rules: Rules, first_id: int, count: int,
             factor = SEASON[day.month - 1] * rng.uniform(0.7, 1.3)
             wh = int(base_kwh * factor * 1000)
             register += wh
-            readings.append((cid, day, wh, register, _local_noon(day + timedelta(days=1))))
+            readings.append((cid, day, wh, register,
+                             _local_noon(day + timedelta(days=1), tz)))
             balance_estimate -= daily_cost
             stop_recharging = forgetful and i > days - 12
             if balance_estimate < daily_cost * 3 and not stop_recharging:
                 amount = rng.choice([20_000, 30_000, 50_000, 50_000, 100_000, 200_000])
-                at = _local_noon(day) + timedelta(minutes=rng.randrange(-240, 400))
+                at = _local_noon(day, tz) + timedelta(minutes=rng.randrange(-240, 400))
                 ref = f"DEMO{cid:08d}D{i:04d}"
                 ledger.append((cid, "recharge", amount, day, at, ref,
                                rng.choice(["upi", "app", "upi", "counter", "wallet"])))

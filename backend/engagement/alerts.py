@@ -1,21 +1,22 @@
 """Low-balance alerts: a set-based scan over the accounts changed since the last scan.
 
-Bands, from least to most severe: estimated days left at or below each configured number
-(days left = balance / average daily charge over the recent window kept on the account,
-compared without division as balance × charge days ≤ days × Σ charges), balance at or below
-₹X, zero, negative. An account is alerted when its band is more severe than the one recorded
-in `alert_states`; a recharge (a new `accounts.last_recharge_at`) resets the recorded band,
-so the next crossing alerts again. Recharge-credited and reconnected notices come from meter
-events past a high-water mark.
+The bands are data: declared in the rules file (`alerts.bands`, see docs/alert-bands.md),
+each a condition (days left, amount left, % of the last recharge, zero, negative, hours
+before the earliest cut), a severity, a message key and an urgency; backend.engagement.
+alert_bands compiles them into one CASE, most severe first. An account is alerted when its
+band is more severe than the one recorded in `alert_states`; a recharge (a new
+`accounts.last_recharge_at`) resets the recorded band, so the next crossing alerts again.
+Non-urgent alerts wait out the quiet hours, in the TIMEZONE setting's local time.
+Recharge-credited and reconnected notices come from meter events past a high-water mark.
 
-A band depends only on the account row, so a scan looks only at accounts whose
-`change_seq` is past its high-water mark (charges, recharges and new accounts stamp it; see
-backend.counters), or at all of them when the thresholds changed. Each scan is a handful of
+A band depends only on the account row (bands on `hours_before_cut` also on the clock: those
+accounts are looked at on every scan), so a scan looks only at accounts whose `change_seq`
+is past its high-water mark (charges, recharges and new accounts stamp it; see
+backend.counters), or at all of them when the bands changed. Each scan is a handful of
 statements whatever the number of accounts: one count, one upsert of the changed band
-states (marking them with the scan's time), then one INSERT…SELECT into the outbox per band,
-per recipient channel. Only negative-band alerts need Python, once per distinct
-`negative_since` (accounts turned negative by one charge run share it), to find the next
-time a cut is allowed.
+states (marking them with the scan's time), then one INSERT…SELECT into the outbox per band.
+Only bands of negative balances need Python, once per distinct `negative_since` (accounts
+turned negative by one charge run share it), to find the next time a cut is allowed.
 
 Recipients: every verified link (its `verified_phone` equal to the registered mobile) whose
 contact has not opted out, on WhatsApp, SMS or Telegram. A WhatsApp contact takes the place
@@ -29,7 +30,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -52,16 +54,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Select
 
+from backend.engagement.alert_bands import BandSql
 from backend.messaging.bulk import (
     idempotency_key,
     insert_from_select,
     json_object,
     pending,
-    text_value,
 )
 from backend.metering import counters, recent_spend
+from backend.metering.alert_rules import AlertBand, AlertRules
 from backend.metering.disconnection import earliest_cut
-from backend.metering.rules import AlertRules, Rules
+from backend.metering.rules import Rules
 from backend.models import (
     Account,
     AlertMark,
@@ -72,7 +75,6 @@ from backend.models import (
     EventKind,
     MeterEvent,
 )
-from backend.platform.clock import IST
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +88,16 @@ events = MeterEvent.__table__
 
 EVENTS_MARK = "meter_events"
 ACCOUNTS_MARK = "account_changes"  # the last account change value a scan looked at
-RULES_MARK = "band_rules"  # fingerprint of the thresholds the recorded bands were made with
-NONE, AMOUNT, ZERO, NEGATIVE = 0, 100, 101, 102  # days bands are 1..len(days_left)
+RULES_MARK = "band_rules"  # fingerprint of the bands the recorded bands were made with
 EVENT_KEYS = {EventKind.RECHARGE_CREDITED.value: "alert.recharge_credited",
               EventKind.RECONNECTED.value: "alert.reconnected"}
 CHANNELS = ("whatsapp", "sms", "telegram")
 
 
-def band_name(band: int) -> str:
-    return {AMOUNT: "amount", ZERO: "zero", NEGATIVE: "negative"}.get(band, f"days_{band}")
+def band_name(rules: AlertRules, severity: int) -> str:
+    """The declared name of a recorded band (its severity), for reports."""
+    band = rules.band(severity)
+    return band.name if band is not None else f"band_{severity}"
 
 
 @dataclass
@@ -117,50 +120,29 @@ class ScanResult:
 # ----------------------------------------------------------------------------- timing
 
 
-def _in_quiet(rules: AlertRules, local: time) -> bool:
-    s, e = rules.quiet_start, rules.quiet_end
-    return (s <= local < e) if s < e else (local >= s or local < e)
-
-
-def quiet_until(rules: AlertRules, now: datetime) -> datetime:
-    """`now`, or the end of quiet hours if `now` falls inside them."""
-    local = now.astimezone(IST)
-    if not _in_quiet(rules, local.timetz().replace(tzinfo=None)):
-        return now
-    end = datetime.combine(local.date(), rules.quiet_end, IST)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(now.tzinfo)
+def quiet_until(rules: AlertRules, now: datetime, tz: ZoneInfo) -> datetime:
+    """`now`, or the end of quiet hours (local time in `tz`) if `now` falls inside them."""
+    return rules.quiet.next_end(now, tz)
 
 
 # ----------------------------------------------------------------------------- bands
 
 
-def _changed(since: int | None, until: int) -> ColumnElement:
-    """Accounts whose balance or recent spend changed in (since, until]; all if since is None."""
+def _changed(since: int | None, until: int, bands: BandSql) -> ColumnElement:
+    """Accounts whose balance or recent spend changed in (since, until], all if since is
+    None, and those whose band time alone may change."""
     upto = accounts.c.change_seq <= until
-    return upto if since is None else and_(accounts.c.change_seq > since, upto)
+    changed = upto if since is None else and_(accounts.c.change_seq > since, upto)
+    moving = bands.time_dependent()
+    return changed if moving is None else or_(changed, moving)
 
 
-def _candidates(rules: Rules, now: datetime, changed: ColumnElement) -> Select:
+def _candidates(bands: BandSql, changed: ColumnElement) -> Select:
     """Changed accounts with a linked contact whose band rose above the recorded one, or
     whose recorded band a recharge reset: (consumer_id, band, epoch, recharge_seen,
-    crossed_at) to be stored.
-
-    Days left compare the balance with the recent spend kept on the account (Σ charges and
-    charge days of the last `estimate.average_days` days), without division."""
-    alerts = rules.alerts
-    bal = accounts.c.balance_paise
-    n, spent = accounts.c.recent_charge_days, accounts.c.recent_spend_paise
-    whens: list[tuple[ColumnElement, ColumnElement]] = [
-        (bal < 0, literal(NEGATIVE)), (bal == 0, literal(ZERO)),
-        (bal <= alerts.balance_at_or_below_paise, literal(AMOUNT)),
-    ]
-    # Fewest days first: band numbers grow with severity (days_left is descending).
-    for i in range(len(alerts.days_left), 0, -1):
-        whens.append((and_(n > 0, spent > 0, bal * n <= spent * alerts.days_left[i - 1]),
-                      literal(i)))
-    current = case(*whens, else_=literal(NONE))
+    crossed_at) to be stored. The band is the declared bands' CASE (BandSql.current)."""
+    now = bands.now
+    current = bands.current()
     same_period = states.c.recharge_seen.is_not_distinct_from(accounts.c.last_recharge_at)
     recorded = case((and_(states.c.consumer_id.is_not(None), same_period), states.c.band),
                     else_=literal(0))
@@ -220,52 +202,49 @@ def _recipients(consumer_id: ColumnElement) -> tuple[list, ColumnElement]:
 
 
 def _outbox_select(key: ColumnElement, message_key: ColumnElement | str, params: ColumnElement,
-                   not_before: datetime, now: datetime) -> list[ColumnElement]:
+                   not_before: datetime | ColumnElement, now: datetime) -> list[ColumnElement]:
     mk = literal(message_key, String) if isinstance(message_key, str) else message_key
+    per_row = not isinstance(not_before, datetime)  # an urgency condition decides
+    columns = pending(now if per_row else not_before, now)
+    if per_row:
+        columns[2] = not_before.label("next_attempt_at")
     return [key.label("idempotency_key"), contacts.c.channel, contacts.c.address,
             mk.label("message_key"), params.label("params"),
             func.coalesce(contacts.c.language, consumers.c.language, "hi").label("language"),
-            *pending(not_before, now)]
+            *columns]
 
 
-def _band_fanout(conn: Connection, rules: Rules, band: int, now: datetime,
+def _band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
                  quiet_end: datetime) -> int:
+    """Queue the alerts of the accounts this scan moved into `band`: one INSERT…SELECT, or
+    one per distinct `negative_since` for bands whose message says when a cut may come."""
+    now = bands.now
     crossed = and_(states.c.crossed_at == literal(now, AlertState.crossed_at.type),
-                   states.c.band == band, accounts.c.consumer_id == states.c.consumer_id)
+                   states.c.band == band.severity,
+                   accounts.c.consumer_id == states.c.consumer_id)
     joins, recipients = _recipients(states.c.consumer_id)
-    key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band), contacts.c.id)
-    bal = cast(accounts.c.balance_paise, BigInteger)
-    if band != NEGATIVE:
-        if band == AMOUNT:
-            message_key, params = "alert.low_balance_amount", json_object(conn, balance_paise=bal)
-        elif band == ZERO:
-            message_key, params = "alert.zero_balance", json_object(conn, balance_paise=bal)
-        else:
-            message_key = "alert.low_balance_days"
-            days = cast(literal(rules.alerts.days_left[band - 1]), BigInteger)
-            params = json_object(conn, days=days, balance_paise=bal)
-        query = (select(*_outbox_select(key, message_key, params, quiet_end, now))
+    key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band.severity),
+                          contacts.c.id)
+
+    def queue(params: ColumnElement, due: datetime | ColumnElement,
+              *where: ColumnElement) -> int:
+        query = (select(*_outbox_select(key, band.message, params, due, now))
                  .select_from(states).join(accounts, true()))
         for table in joins:
             query = query.join(table, true())
-        return insert_from_select(conn, query.where(crossed, recipients))
-    # Negative: one statement per distinct negative_since, whose cut time Python finds.
+        return insert_from_select(conn, query.where(crossed, recipients, *where))
+
+    if not band.with_cut_time:
+        return queue(json_object(conn, **bands.params(band)), bands.due(band, quiet_end))
     queued = 0
     groups = conn.execute(select(accounts.c.negative_since).distinct()
                           .select_from(states.join(accounts, true())).where(crossed)).scalars()
     for since in list(groups):
-        cut = earliest_cut(rules.disconnection, since or now, now)
-        urgent = cut is not None and cut - now <= timedelta(hours=rules.alerts.urgent_within_hours)
-        params = json_object(conn, balance_paise=bal,
-                       cut_at=text_value(cut.isoformat() if cut else None))
-        query = (select(*_outbox_select(key, "alert.negative_balance", params,
-                                        now if urgent else quiet_end, now))
-                 .select_from(states).join(accounts, true()))
-        for table in joins:
-            query = query.join(table, true())
+        cut = earliest_cut(bands.rules.disconnection, since or now, now, bands.tz)
         since_is = (accounts.c.negative_since.is_(None) if since is None else
                     accounts.c.negative_since == literal(since, Account.negative_since.type))
-        queued += insert_from_select(conn, query.where(crossed, recipients, since_is))
+        queued += queue(json_object(conn, **bands.params(band, cut)),
+                        bands.due(band, quiet_end, grouped=True, cut=cut), since_is)
     return queued
 
 
@@ -298,23 +277,26 @@ def _set_mark(conn: Connection, value: int, name: str = EVENTS_MARK) -> None:
 
 
 def rules_fingerprint(rules: Rules) -> int:
-    """A number that changes when the band thresholds change: then every account is looked
-    at again, not only the changed ones."""
-    alerts = rules.alerts
-    text = repr((alerts.days_left, alerts.balance_at_or_below_paise))
+    """A number that changes when the bands' severities or conditions change: then every
+    account is looked at again, not only the changed ones. (Names, message keys and urgency
+    do not decide a band, so changing them costs no full scan.)"""
+    text = repr(sorted((b.severity, b.when) for b in rules.alerts.bands))
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:7], "big")
 
 
 # ----------------------------------------------------------------------------- scan
 
 
-def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False) -> ScanResult:
+def scan(conn: Connection, rules: Rules, now: datetime, *, tz: ZoneInfo,
+         dry_run: bool = False) -> ScanResult:
     """Queue the alerts due now, in the caller's transaction; idempotent (a second scan
     straight after queues none). A dry run counts what it would queue and writes nothing.
+    `tz` is the local time of quiet hours and cut times (the TIMEZONE setting).
 
     Only accounts changed since the previous scan (by `accounts.change_seq`, see
-    backend.counters) are looked at; all of them when the band thresholds changed."""
+    backend.counters) are looked at; all of them when the bands changed."""
     result = ScanResult(dry_run=dry_run)
+    bands = BandSql(rules, now, tz)
     if not dry_run:
         recent_spend.ensure_window(conn, rules)
     until = counters.current_change(conn)
@@ -322,10 +304,10 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False
     fingerprint = rules_fingerprint(rules)
     if _mark(conn, RULES_MARK) != fingerprint:
         since = None
-    changed = _changed(since, until)
+    changed = _changed(since, until, bands)
     result.examined = conn.execute(
         select(func.count()).select_from(accounts).where(changed)).scalar_one()
-    candidates = _candidates(rules, now, changed)
+    candidates = _candidates(bands, changed)
     start = _mark(conn) or 0
     end = conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one()
     if dry_run:
@@ -337,7 +319,7 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False
         rows = conn.execute(query.where(cand.c.crossed_at == literal(
             now, AlertState.crossed_at.type), recipients).group_by(cand.c.band))
         for band, count in rows:
-            result.add(band_name(band), count)
+            result.add(band_name(rules.alerts, band), count)
         joins, recipients = _recipients(events.c.consumer_id)
         query = select(events.c.kind, func.count()).select_from(events)
         for table in joins:
@@ -351,10 +333,9 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False
     _upsert_states(conn, candidates)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE alert_states")
-    quiet_end = quiet_until(rules.alerts, now)
-    bands = [*range(1, len(rules.alerts.days_left) + 1), AMOUNT, ZERO, NEGATIVE]
-    for band in bands:
-        result.add(band_name(band), _band_fanout(conn, rules, band, now, quiet_end))
+    quiet_end = quiet_until(rules.alerts, now, tz)
+    for band in rules.alerts.bands:
+        result.add(band.name, _band_fanout(conn, bands, band, quiet_end))
     for kind, count in _event_fanout(conn, start, end, now).items():
         result.add(kind, count)
     _set_mark(conn, end)
@@ -365,12 +346,12 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False
     return result
 
 
-def run_scan(engine: Engine, rules: Rules, now: datetime, *,
+def run_scan(engine: Engine, rules: Rules, now: datetime, *, tz: ZoneInfo,
              dry_run: bool = False) -> ScanResult:
     """One scan in a transaction of its own (for schedulers and after readings imports);
     a dry run is rolled back."""
     with engine.begin() as conn:
-        result = scan(conn, rules, now, dry_run=dry_run)
+        result = scan(conn, rules, now, tz=tz, dry_run=dry_run)
         if dry_run:
             conn.rollback()
     return result

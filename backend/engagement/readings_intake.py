@@ -32,5 +32,5 @@ def import_and_alert(engine: Engine, rules: Rules, tz: ZoneInfo, source: Source,
     own: the charges stay committed if the scan fails, and as the scan's mark then stays
     behind, the next scheduled scan still finds these accounts changed."""
     report = import_readings(engine, rules, tz, source, now, progress=progress)
-    alerts = run_scan(engine, rules, now) if report.applied else None
+    alerts = run_scan(engine, rules, now, tz=tz) if report.applied else None
     return Intake(report, alerts)

@@ -1,5 +1,6 @@
 """When a meter may be cut: past the grace period, inside the cut window, outside happy
-hours, not on a no-cut weekday or holiday. Applied set-based to all accounts."""
+hours, not on a no-cut weekday or holiday, in local time (the TIMEZONE setting, passed as
+`tz`). Applied set-based to all accounts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from sqlalchemy import Connection, and_, insert, literal, select, update
 
 from backend.metering.rules import DisconnectionRules
 from backend.models import Account, EventKind, Meter, MeterEvent, MeterStatus
-from backend.platform.clock import IST
 
 Interval = tuple[int, int]  # minutes of the local day, [start, end)
 DAY = 24 * 60
@@ -52,7 +52,7 @@ def cut_intervals(rules: DisconnectionRules, day: date) -> list[Interval]:
 
 
 def next_cut_time(rules: DisconnectionRules, earliest: datetime,
-                  tz: ZoneInfo = IST) -> datetime | None:
+                  tz: ZoneInfo) -> datetime | None:
     """First moment at or after `earliest` when a cut is allowed (None if none in 60 days)."""
     local = earliest.astimezone(tz)
     for offset in range(SEARCH_DAYS):
@@ -67,18 +67,45 @@ def next_cut_time(rules: DisconnectionRules, earliest: datetime,
 
 
 def earliest_cut(rules: DisconnectionRules, negative_since: datetime, now: datetime,
-                 tz: ZoneInfo = IST) -> datetime | None:
+                 tz: ZoneInfo) -> datetime | None:
     """When an account negative since `negative_since` can be cut, seen from `now`."""
     grace_end = negative_since + timedelta(hours=rules.grace_hours)
     return next_cut_time(rules, max(grace_end, now), tz)
 
 
-def can_cut_now(rules: DisconnectionRules, now: datetime, tz: ZoneInfo = IST) -> bool:
+def negative_since_bound(rules: DisconnectionRules, now: datetime, within: timedelta,
+                         tz: ZoneInfo) -> tuple[datetime, bool] | None:
+    """`earliest_cut(rules, ns, now, tz) <= now + within` as a bound on `ns`, so a scan can
+    test it in SQL: (bound, inclusive) meaning ns <= bound (or ns < bound), None if no
+    `ns` qualifies.
+
+    The cut moment t = max(ns + grace, now) qualifies when a cut interval [b, e) with
+    b <= deadline has e > t, and t <= deadline; with E the latest such e that is
+    ns + grace <= deadline if E > deadline, else ns + grace < E."""
+    deadline = now + within
+    first, last = now.astimezone(tz).date(), deadline.astimezone(tz).date()
+    latest: datetime | None = None
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        midnight = datetime.combine(day, time(0), tz)
+        for start, end in cut_intervals(rules, day):
+            if midnight + timedelta(minutes=start) <= deadline:
+                finish = midnight + timedelta(minutes=end)
+                latest = finish if latest is None else max(latest, finish)
+    if latest is None or latest <= now:
+        return None
+    grace = timedelta(hours=rules.grace_hours)
+    if latest > deadline:
+        return deadline - grace, True
+    return latest - grace, False
+
+
+def can_cut_now(rules: DisconnectionRules, now: datetime, tz: ZoneInfo) -> bool:
     return next_cut_time(rules, now, tz) == now.astimezone(tz)
 
 
 def apply_disconnections(conn: Connection, rules: DisconnectionRules, now: datetime,
-                         tz: ZoneInfo = IST, *, respect_window: bool = True) -> int:
+                         tz: ZoneInfo, *, respect_window: bool = True) -> int:
     """Disconnect every connected meter whose account is negative past the grace period.
 
     Does nothing outside the allowed cut window (the demo seeder alone passes

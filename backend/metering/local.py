@@ -21,7 +21,7 @@ from backend.metering.types import (
     Recharge,
 )
 from backend.models import Account, Consumer, LedgerEntry, LedgerKind, Meter
-from backend.platform.clock import IST, utcnow
+from backend.platform.clock import utcnow
 from backend.platform.errors import InvalidInput, NotFound
 
 MAX_USAGE_DAYS = 366
@@ -92,8 +92,9 @@ _USAGE = (select(*_CHARGE_COLUMNS, Consumer.tariff_category)
 
 class LocalMeteringService:
     def __init__(self, session_factory: sessionmaker[Session], rules: Rules,
-                 clock: Callable[[], datetime] = utcnow, tz: ZoneInfo = IST,
+                 clock: Callable[[], datetime] = utcnow, *, tz: ZoneInfo,
                  session: Session | None = None) -> None:
+        """`tz` is the local time of days and cut windows: the TIMEZONE setting."""
         self._sessions = session_factory
         self._rules = rules
         self._clock = clock
@@ -103,7 +104,7 @@ class LocalMeteringService:
     def within(self, session: Session) -> LocalMeteringService:
         """The same service reading through `session` (a webhook's transaction): no second
         connection, ping and rollback per question."""
-        return LocalMeteringService(self._sessions, self._rules, self._clock, self._tz,
+        return LocalMeteringService(self._sessions, self._rules, self._clock, tz=self._tz,
                                     session=session)
 
     @contextlib.contextmanager

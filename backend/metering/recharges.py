@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -54,8 +55,10 @@ def validate_amount(rules: Rules, amount_paise: object) -> int:
 
 
 def credit_recharge(session: Session, rules: Rules, *, ca_number: str, amount_paise: int,
-                    reference: str, source: str, at: datetime) -> RechargeResult:
-    """Credit a recharge in the caller's transaction. Same reference twice credits once."""
+                    reference: str, source: str, at: datetime,
+                    tz: ZoneInfo) -> RechargeResult:
+    """Credit a recharge in the caller's transaction. Same reference twice credits once.
+    Its ledger day is `at`'s local day in `tz` (the TIMEZONE setting)."""
     amount_paise = validate_amount(rules, amount_paise)
     if not REFERENCE.match(reference or ""):
         raise InvalidInput("reference must be 3-64 characters: letters, digits, . _ : / -")
@@ -74,7 +77,7 @@ def credit_recharge(session: Session, rules: Rules, *, ca_number: str, amount_pa
     account = session.scalar(
         select(Account).where(Account.consumer_id == consumer.id).with_for_update())
     entry = LedgerEntry(consumer_id=consumer.id, kind=LedgerKind.RECHARGE,
-                        amount_paise=amount_paise, day=local_day(at), posted_at=at,
+                        amount_paise=amount_paise, day=local_day(at, tz), posted_at=at,
                         reference=reference, source=source)
     try:
         with session.begin_nested():

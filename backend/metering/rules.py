@@ -1,4 +1,7 @@
-"""Tariff and prepaid rules loaded from a YAML file: every discom/year difference is data."""
+"""Tariff and prepaid rules loaded from a YAML file: every discom/year difference is data.
+
+Times in the file are local: the `TIMEZONE` setting's zone, which callers pass with the
+rules (Backend.tz); the alert bands live in backend.metering.alert_rules."""
 
 from __future__ import annotations
 
@@ -8,6 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
+
+from backend.metering.alert_rules import AlertRules, AlertRulesError, parse_alerts
+from backend.platform.clock import LocalHours, hhmm
+
+#: TRAI's window for promotional messages, in the TIMEZONE setting's local time.
+PROMOTIONAL_HOURS = LocalHours(time(10, 0), time(21, 0))
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -36,10 +45,9 @@ def _percent_to_bp(value: object) -> int:
 
 def _hhmm(value: str) -> time:
     try:
-        hours, minutes = str(value).split(":")
-        return time(int(hours), int(minutes))
+        return hhmm(value)
     except ValueError as exc:
-        raise RulesError(f"bad time {value!r}, expected HH:MM") from exc
+        raise RulesError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -85,36 +93,6 @@ class DisconnectionRules:
 
 
 @dataclass(frozen=True)
-class AlertRules:
-    """Low-balance bands. Days bands are checked against the recent daily average."""
-
-    days_left: tuple[int, ...] = (3, 1)  # descending: each a more severe band
-    balance_at_or_below_paise: int = 5000
-    quiet_start: time = time(21, 0)
-    quiet_end: time = time(8, 0)
-    urgent_within_hours: int = 24  # a negative alert is urgent if a cut may come this soon
-
-
-def _parse_alerts(raw: dict | None) -> AlertRules:
-    """Defaults when the section is missing, so older rules files still load."""
-    raw = raw or {}
-    default = AlertRules()
-    days = tuple(sorted({int(d) for d in raw.get("days_left", default.days_left)},
-                        reverse=True))
-    if any(d <= 0 for d in days):
-        raise RulesError("alerts.days_left must be positive")
-    quiet = raw.get("quiet_hours") or {}
-    return AlertRules(
-        days_left=days,
-        balance_at_or_below_paise=rupees_to_paise(raw["balance_at_or_below"])
-        if "balance_at_or_below" in raw else default.balance_at_or_below_paise,
-        quiet_start=_hhmm(quiet["start"]) if "start" in quiet else default.quiet_start,
-        quiet_end=_hhmm(quiet["end"]) if "end" in quiet else default.quiet_end,
-        urgent_within_hours=int(raw.get("urgent_within_hours", default.urgent_within_hours)),
-    )
-
-
-@dataclass(frozen=True)
 class Rules:
     tariffs: dict[str, Tariff]
     charges: ChargeRules
@@ -123,6 +101,7 @@ class Rules:
     disconnection: DisconnectionRules
     average_days: int
     alerts: AlertRules = AlertRules()
+    promotional_hours: LocalHours = PROMOTIONAL_HOURS  # promotional broadcasts only then
 
     def tariff(self, code: str) -> Tariff:
         try:
@@ -151,6 +130,15 @@ def _parse_tariff(code: str, raw: dict) -> Tariff:
         slabs=tuple(slabs),
         fixed_paise_per_kw_month=rupees_to_paise(raw["fixed_charge_per_kw_month"]),
     )
+
+
+def _promotional_hours(raw: dict | None) -> LocalHours:
+    hours = (raw or {}).get("promotional_hours")
+    return _hours(hours) if hours else PROMOTIONAL_HOURS
+
+
+def _hours(raw: dict) -> LocalHours:
+    return LocalHours(_hhmm(raw["start"]), _hhmm(raw["end"]))
 
 
 def parse_rules(raw: dict) -> Rules:
@@ -184,8 +172,11 @@ def parse_rules(raw: dict) -> Rules:
                 ),
             ),
             average_days=int(raw.get("estimate", {}).get("average_days", 7)),
-            alerts=_parse_alerts(raw.get("alerts")),
+            alerts=parse_alerts(raw.get("alerts")),
+            promotional_hours=_promotional_hours(raw.get("broadcasts")),
         )
+    except AlertRulesError as exc:
+        raise RulesError(str(exc)) from exc
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RulesError):
             raise

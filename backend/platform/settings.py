@@ -13,6 +13,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_RULES_FILE = Path(__file__).resolve().parents[1] / "data" / "rules.yml"
+#: The one default local time zone (Bihar); every local-time rule reads the setting.
+DEFAULT_TIMEZONE = "Asia/Kolkata"
 
 
 class Settings(BaseSettings):
@@ -22,7 +24,7 @@ class Settings(BaseSettings):
         default="sqlite:///sahayak.db",
         description="SQLAlchemy URL; SQLite file in the working directory by default.",
     )
-    timezone: str = "Asia/Kolkata"
+    timezone: str = DEFAULT_TIMEZONE  # local time of every rule in the rules file
     rules_file: Path = Field(
         default=DEFAULT_RULES_FILE,
         description="YAML file with tariffs and prepaid rules (Bihar-like defaults shipped).",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.contacts import identity
 from backend.engagement.alerts import run_scan
 from backend.metering import counters
+from backend.metering.alert_rules import AMOUNT_LEFT, DAYS_LEFT, NEGATIVE, ZERO, Condition
 from backend.metering.charges import apply_day
 from backend.metering.recharges import credit_recharge
 from backend.metering.rules import Rules
@@ -36,6 +38,7 @@ from tests.factories import add_reading, make_consumer
 
 DAY0 = date(2026, 4, 1)
 NOW = datetime(2026, 4, 20, 7, 0, tzinfo=UTC)  # 12:30 IST, outside quiet hours
+IST = ZoneInfo("Asia/Kolkata")  # the default TIMEZONE
 
 
 def _account(sessions: sessionmaker[Session], cid: int) -> Account:
@@ -108,14 +111,14 @@ def test_changes_are_stamped_by_charges_recharges_and_new_accounts(session_facto
     assert charged.change_seq > stamp_b and untouched.change_seq == stamp_b
     with session_factory.begin() as session:
         credit_recharge(session, rules, ca_number=ca, amount_paise=20_000, reference="UPI-1",
-                        source="upi", at=NOW)
+                        source="upi", at=NOW, tz=IST)
     recharged = _account(session_factory, a)
     assert recharged.change_seq > charged.change_seq
     assert (recharged.recent_spend_paise, recharged.recent_charge_days) == \
         (charged.recent_spend_paise, charged.recent_charge_days)  # spend is charges only
     with session_factory.begin() as session:  # a replayed reference changes nothing
         credit_recharge(session, rules, ca_number=ca, amount_paise=20_000, reference="UPI-1",
-                        source="upi", at=NOW)
+                        source="upi", at=NOW, tz=IST)
     assert _account(session_factory, a).change_seq == recharged.change_seq
     with session_factory() as session:
         assert counters.current_change(session.connection()) == recharged.change_seq
@@ -127,19 +130,19 @@ def test_scan_looks_only_at_changed_accounts(engine, session_factory, rules):
         rich = make_consumer(session, balance_paise=500_000).id
         for cid in (low, rich):
             _link(session, cid)
-    first = run_scan(engine, rules, NOW)
+    first = run_scan(engine, rules, NOW, tz=IST)
     assert first.examined == 2 and first.queued == {"amount": 1}
-    again = run_scan(engine, rules, NOW)
+    again = run_scan(engine, rules, NOW, tz=IST)
     assert again.examined == 0 and again.queued == {}
     # Balance moved behind the bookkeeping's back: not stamped, so not looked at.
     with session_factory.begin() as session:
         session.execute(update(Account).where(Account.consumer_id == rich)
                         .values(balance_paise=0))
-    assert run_scan(engine, rules, NOW).queued == {}
+    assert run_scan(engine, rules, NOW, tz=IST).queued == {}
     with session_factory.begin() as session:
         session.execute(update(Account).where(Account.consumer_id == rich)
                         .values(change_seq=counters.next_change(session.connection())))
-    stamped = run_scan(engine, rules, NOW)
+    stamped = run_scan(engine, rules, NOW, tz=IST)
     assert stamped.examined == 1 and stamped.queued == {"zero": 1}
 
 
@@ -147,18 +150,18 @@ def test_unlinked_accounts_keep_no_band_and_hear_at_the_next_change(engine, sess
                                                                       rules):
     with session_factory.begin() as session:
         cid = make_consumer(session, balance_paise=4000).id
-    first = run_scan(engine, rules, NOW)
+    first = run_scan(engine, rules, NOW, tz=IST)
     assert first.examined == 1 and first.queued == {}
     with session_factory() as session:
         assert session.get(AlertState, cid) is None  # nobody to tell: nothing recorded
     with session_factory.begin() as session:
         _link(session, cid)
-    assert run_scan(engine, rules, NOW).queued == {}  # linking is not an account change
+    assert run_scan(engine, rules, NOW, tz=IST).queued == {}  # linking is not an account change
     with session_factory.begin() as session:
         session.execute(update(Account).where(Account.consumer_id == cid)
                         .values(change_seq=counters.next_change(session.connection())))
-    assert run_scan(engine, rules, NOW).queued == {"amount": 1}
-    assert run_scan(engine, rules, NOW).queued == {}
+    assert run_scan(engine, rules, NOW, tz=IST).queued == {"amount": 1}
+    assert run_scan(engine, rules, NOW, tz=IST).queued == {}
 
 
 def test_scan_after_apply_day_then_nothing(engine, session_factory, rules):
@@ -170,23 +173,24 @@ def test_scan_after_apply_day_then_nothing(engine, session_factory, rules):
         _charge(session_factory, rules, DAY0 + timedelta(days=i), dict.fromkeys(ids, 8000))
     spend = _account(session_factory, ids[0]).recent_spend_paise // 3  # paise a day
     assert spend > 0
-    result = run_scan(engine, rules, NOW)
+    result = run_scan(engine, rules, NOW, tz=IST)
     assert result.examined == 3
     balances = [_account(session_factory, cid).balance_paise for cid in ids]
-    # Expected bands from the balances and the kept average, worked out here in Python.
+    # Expected bands from the balances and the kept average, worked out here in Python
+    # from the declared bands: the most severe one whose conditions all hold.
+    tests = {DAYS_LEFT: lambda bal, v: bal <= spend * v, AMOUNT_LEFT: lambda bal, v: bal <= v,
+             ZERO: lambda bal, v: bal == 0, NEGATIVE: lambda bal, v: bal < 0}
     expected: dict[str, int] = {}
     for bal in balances:
-        band = ("zero" if bal == 0 else "negative" if bal < 0 else
-                "amount" if bal <= rules.alerts.balance_at_or_below_paise else
-                next((f"days_{i + 1}" for i, d in reversed(list(enumerate(
-                    rules.alerts.days_left))) if bal <= spend * d), None))
+        band = next((b.name for b in reversed(rules.alerts.bands)
+                     if all(tests[c.kind](bal, c.value) for c in b.when)), None)
         if band:
             expected[band] = expected.get(band, 0) + 1
     assert result.queued == expected and result.total >= 1
-    second = run_scan(engine, rules, NOW)
+    second = run_scan(engine, rules, NOW, tz=IST)
     assert second.examined == 0 and second.queued == {}
     _charge(session_factory, rules, DAY0 + timedelta(days=3), {ids[2]: 8000})
-    third = run_scan(engine, rules, NOW)
+    third = run_scan(engine, rules, NOW, tz=IST)
     assert third.examined == 1 and third.queued == {}  # the rich account stays quiet
 
 
@@ -194,12 +198,13 @@ def test_new_thresholds_look_at_every_account_again(engine, session_factory, rul
     with session_factory.begin() as session:
         cid = make_consumer(session, balance_paise=80_000).id
         _link(session, cid)
-    assert run_scan(engine, rules, NOW).queued == {}
-    stricter = dataclasses.replace(rules, alerts=dataclasses.replace(
-        rules.alerts, balance_at_or_below_paise=100_000))
-    result = run_scan(engine, stricter, NOW)
+    assert run_scan(engine, rules, NOW, tz=IST).queued == {}
+    bands = tuple(dataclasses.replace(b, when=(Condition(AMOUNT_LEFT, 100_000),))
+                  if b.name == "amount" else b for b in rules.alerts.bands)
+    stricter = dataclasses.replace(rules, alerts=dataclasses.replace(rules.alerts, bands=bands))
+    result = run_scan(engine, stricter, NOW, tz=IST)
     assert result.examined == 1 and result.queued == {"amount": 1}
-    assert run_scan(engine, stricter, NOW).examined == 0
+    assert run_scan(engine, stricter, NOW, tz=IST).examined == 0
 
 
 def test_another_average_window_rebuilds_the_sums(session_factory, rules):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 from sqlalchemy import func, insert, select, update
@@ -24,12 +25,12 @@ from backend.models import (
     MeterEvent,
     OutboxMessage,
 )
-from backend.platform.clock import IST
 from bot.cli import main
 from bot.formatting import from_outbox
 from bot.i18n import translate
 from tests.factories import link_contact, make_consumer
 
+IST = ZoneInfo("Asia/Kolkata")  # the default TIMEZONE
 NOON = datetime(2026, 4, 1, 12, 0, tzinfo=IST).astimezone(UTC)  # a Wednesday
 NIGHT = datetime(2026, 4, 1, 22, 0, tzinfo=IST).astimezone(UTC)
 
@@ -61,7 +62,7 @@ def _link(session: Session, consumer: Consumer, channel: str, address: str | Non
 def _scan(sessions: sessionmaker[Session], rules: Rules, now: datetime = NOON, *,
           dry_run: bool = False) -> dict[str, int]:
     with sessions.begin() as session:
-        return scan(session.connection(), rules, now, dry_run=dry_run).queued
+        return scan(session.connection(), rules, now, tz=IST, dry_run=dry_run).queued
 
 
 def _outbox(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
@@ -106,11 +107,11 @@ def test_days_left_bands_from_the_recent_average(session_factory, rules):
         cid = consumer.id
         rich = _consumer(session, 500000, daily_charge=10000)
         _link(session, rich, "sms")
-    assert _scan(session_factory, rules) == {"days_1": 1}
+    assert _scan(session_factory, rules) == {"days_3": 1}
     (message,) = _outbox(session_factory)
     assert message.params == {"days": 3, "balance_paise": 25000}
     _set(session_factory, cid, balance_paise=9000)  # under a day left
-    assert _scan(session_factory, rules) == {"days_2": 1}
+    assert _scan(session_factory, rules) == {"days_1": 1}
     text = translate("alert.low_balance_days", "en", from_outbox(_outbox(session_factory)[1]
                                                                  .params))
     assert "about 1 more days" in text and "90" in text
@@ -147,7 +148,7 @@ def test_negative_cut_time_skips_sundays_and_holidays(session_factory, rules):
     cut = datetime.fromisoformat(message.params["cut_at"])
     # Grace ends Saturday noon: Independence Day, then Sunday; Monday 11:00 after happy hours.
     assert cut == datetime(2026, 8, 17, 11, 0, tzinfo=IST)
-    assert cut == earliest_cut(rules.disconnection, friday - timedelta(hours=48), friday)
+    assert cut == earliest_cut(rules.disconnection, friday - timedelta(hours=48), friday, IST)
     assert message.next_attempt_at == friday  # not urgent, but not quiet hours either
     text = translate(message.message_key, "en", from_outbox(message.params))
     assert "-₹5.00" in text or "₹-5.00" in text or "5.00" in text

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, inspect, select, update
@@ -32,11 +33,11 @@ from backend.models import (
     Subdivision,
 )
 from backend.platform import migrate
-from backend.platform.clock import IST
 from backend.platform.db import make_engine
 from backend.platform.errors import Conflict, InvalidInput, NotFound
 from tests.factories import link_contact, make_consumer
 
+IST = ZoneInfo("Asia/Kolkata")  # the default TIMEZONE
 DAY = datetime(2026, 11, 27, 11, 30, tzinfo=IST).astimezone(UTC)  # inside 10-21 IST
 NIGHT = datetime(2026, 11, 27, 22, 30, tzinfo=IST).astimezone(UTC)  # outside
 HI = "नमस्ते! बिजली बचाइए, पैसे बचाइए।"

@@ -4,6 +4,7 @@ balance snapshot equals credits minus debits in the ledger, in whole paise."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -35,7 +36,8 @@ def test_balance_equals_ledger_sum(session_factory, rules, steps, opening, tarif
             if kind == "recharge":
                 credit_recharge(s, rules, ca_number=c.ca_number, amount_paise=value,
                                 reference=f"R{c.id}-{ref}-{value}", source="upi",
-                                at=datetime(2026, 4, 1, tzinfo=UTC))
+                                at=datetime(2026, 4, 1, tzinfo=UTC),
+                                tz=ZoneInfo("Asia/Kolkata"))
             else:
                 add_reading(s, c, day, value)
                 s.flush()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -58,7 +59,7 @@ def remote(live: Live, engine: Engine) -> Iterator[HttpMeteringService]:
 
 @pytest.fixture
 def local(session_factory: sessionmaker[Session], rules: Rules) -> LocalMeteringService:
-    return LocalMeteringService(session_factory, rules)
+    return LocalMeteringService(session_factory, rules, tz=ZoneInfo("Asia/Kolkata"))
 
 
 def _consumer(session_factory: sessionmaker[Session], **kwargs: object) -> tuple[str, str]:
@@ -194,7 +195,7 @@ def test_recharge_reconnects_a_disconnected_account(live: Live, remote: HttpMete
     ca, _ = _consumer(session_factory, balance_paise=-5_000)  # negative since 2026-04-01
     with engine.begin() as conn:
         assert apply_disconnections(conn, rules.disconnection, utcnow(),
-                                    respect_window=False) == 1
+                                    ZoneInfo("Asia/Kolkata"), respect_window=False) == 1
     assert remote.summary(ca).meter_status == "disconnected"
 
     partial = _post(live, "/recharges", {"ca_number": ca, "amount_paise": 3_000,

@@ -5,6 +5,7 @@ a notice that cannot be written changes nothing; SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -14,12 +15,12 @@ from backend.care import outages
 from backend.engagement.outages import OutageArea, close_outage, extend_outage, open_outage
 from backend.metering.registry import ensure_circle
 from backend.models import Broadcast, Division, OutageNotice, OutboxMessage, Subdivision
-from backend.platform.clock import IST
 from backend.platform.errors import Conflict, InvalidInput, NotFound
 from bot.formatting import from_outbox
 from bot.i18n import Renderer
 from tests.factories import make_consumer
 
+IST = ZoneInfo("Asia/Kolkata")
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=IST).astimezone(UTC)
 PATNA = OutageArea(circle="PATNA")
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ AT = datetime(2026, 4, 2, 6, 0, tzinfo=UTC)
 def recharge(session_factory, rules, ca, amount, ref="UPI123456"):
     with session_factory.begin() as s:
         return credit_recharge(s, rules, ca_number=ca, amount_paise=amount, reference=ref,
-                               source="upi", at=AT)
+                               source="upi", at=AT, tz=ZoneInfo("Asia/Kolkata"))
 
 
 def test_same_reference_credits_once(session_factory, rules):

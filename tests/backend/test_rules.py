@@ -63,3 +63,38 @@ def test_missing_section_is_reported(raw):
 def test_missing_file(tmp_path):
     with pytest.raises(RulesError, match="cannot read"):
         load_rules(tmp_path / "nope.yml")
+
+
+def test_promotional_hours_are_a_rule_read_in_the_configured_zone(raw):
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from backend.engagement.broadcasts.window import (
+        TRAI_WINDOW,
+        PromoWindow,
+        in_promotional_window,
+        next_promotional_start,
+    )
+    from backend.platform.clock import LocalHours
+
+    rules = parse_rules(raw)
+    assert rules.promotional_hours == LocalHours(time(10), time(21)) == TRAI_WINDOW.hours
+    later = copy.deepcopy(raw)
+    later["broadcasts"]["promotional_hours"] = {"start": "11:30", "end": "20:00"}
+    hours = parse_rules(later).promotional_hours
+    dubai = PromoWindow(hours, ZoneInfo("Asia/Dubai"))  # UTC+4
+    at = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)  # 11:00 in Dubai, 12:30 in India
+    assert in_promotional_window(at, TRAI_WINDOW) and not in_promotional_window(at, dubai)
+    assert next_promotional_start(at, dubai) == datetime(2026, 11, 27, 11, 30,
+                                                         tzinfo=ZoneInfo("Asia/Dubai"))
+    bad = copy.deepcopy(raw)
+    bad["broadcasts"]["promotional_hours"] = {"start": "10", "end": "21:00"}
+    with pytest.raises(RulesError, match="bad time '10'"):
+        parse_rules(bad)
+
+
+def test_bad_quiet_hours_are_reported(raw):
+    bad = copy.deepcopy(raw)
+    bad["alerts"]["quiet_hours"] = {"start": "9pm", "end": "08:00"}
+    with pytest.raises(RulesError, match="alerts.quiet_hours: bad time '9pm'"):
+        parse_rules(bad)

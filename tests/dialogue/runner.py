@@ -59,7 +59,7 @@ from backend.models import (
     MeterStatus,
     OutboxMessage,
 )
-from backend.platform.clock import IST, local_day
+from backend.platform.clock import local_day
 from backend.platform.settings import Settings
 from backend.services import Backend
 from bot.dialogue.compose import reply_keys
@@ -124,7 +124,7 @@ def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime)
                             int(Decimal(str(spec.get("daily_units", 6))) * 1000 + i * 100))
         for i in range(days):
             day = first + timedelta(days=i)
-            posted = datetime.combine(day + timedelta(days=1), datetime.min.time(), IST)
+            posted = datetime.combine(day + timedelta(days=1), datetime.min.time(), backend.tz)
             with backend.sessions.begin() as s:
                 apply_day(s.connection(), backend.rules, day,
                           min(now, posted.astimezone(UTC) + timedelta(hours=6)))
@@ -146,11 +146,12 @@ def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime)
 
 
 def make_backend(engine: Engine, rules: Rules, clock: Callable[[], datetime],
-                 tz: ZoneInfo = IST) -> Backend:
+                 tz: ZoneInfo | None = None) -> Backend:
     from backend.platform.db import make_session_factory
 
     url = engine.url.render_as_string(hide_password=False)
     settings = Settings(database_url=url)
+    tz = tz or ZoneInfo(settings.timezone)
     sessions = make_session_factory(engine)
     local = LocalMeteringService(sessions, rules, clock=clock, tz=tz)
     return Backend(settings, engine, sessions, rules, tz, local, local)

@@ -30,6 +30,7 @@ from backend.engagement.broadcasts.spec import (
     validate_draft,
     validate_segment,
 )
+from backend.engagement.broadcasts.window import TRAI_WINDOW, PromoWindow
 from backend.messaging.senders import mask_address
 from backend.messaging.sms import encoding, segments, to_gsm_safe
 from backend.models import (
@@ -188,9 +189,11 @@ def _sessions(target: Target) -> sessionmaker[Session]:
 
 def send(target: Target, broadcast_id: int, now: datetime, *,
          progress: Progress | None = None, chunk: int = CHUNK,
-         only_if_scheduled: bool = False) -> SendReport | None:
+         only_if_scheduled: bool = False,
+         window: PromoWindow = TRAI_WINDOW) -> SendReport | None:
     """Fan a draft, scheduled or already-queued broadcast out into the outbox now
-    (promotional rows wait for 10:00 IST when outside the window). Refuses paused and
+    (promotional rows wait for the start of `window`, Backend.promotional_window, when
+    outside it). Refuses paused and
     cancelled ones. With `only_if_scheduled` (the scheduler) anything no longer scheduled
     is left alone and None returned, so two schedulers racing send it once."""
     if chunk <= 0:
@@ -220,7 +223,7 @@ def send(target: Target, broadcast_id: int, now: datetime, *,
                                     .with_for_update(read=True))
             if status == BroadcastStatus.CANCELLED:
                 break
-            added, skip = queue_chunk(session.connection(), broadcast, ids, now)
+            added, skip = queue_chunk(session.connection(), broadcast, ids, now, window)
         queued, skipped = queued + added, skipped + skip
         if progress is not None:
             progress(done, len(chunks), queued)
@@ -234,8 +237,8 @@ def send(target: Target, broadcast_id: int, now: datetime, *,
     return SendReport(broadcast_id, queued, int(total), skipped)
 
 
-def send_due(target: Target, now: datetime, *,
-             progress: Progress | None = None) -> list[SendReport]:
+def send_due(target: Target, now: datetime, *, progress: Progress | None = None,
+             window: PromoWindow = TRAI_WINDOW) -> list[SendReport]:
     """Send every scheduled broadcast whose time has come (the scheduler calls this every
     minute); paused ones wait, a scheduled time in the past is sent at once."""
     sessions = _sessions(target)
@@ -246,7 +249,8 @@ def send_due(target: Target, now: datetime, *,
             .order_by(Broadcast.scheduled_at, Broadcast.id)))
     reports = []
     for broadcast_id in due:
-        report = send(sessions, broadcast_id, now, progress=progress, only_if_scheduled=True)
+        report = send(sessions, broadcast_id, now, progress=progress, only_if_scheduled=True,
+                      window=window)
         if report is not None:
             reports.append(report)
     return reports

@@ -1,14 +1,23 @@
-"""When broadcast rows may go out: the promotional window (10:00-21:00 IST, TRAI rule for
-promotional SMS, applied to every channel so a campaign reads the same everywhere) and
-the predicate the outbox claim query ANDs in to hold back paused, cancelled and
-out-of-hours rows. Kept free of other broadcast code so `backend.messaging.outbox` can import it."""
+"""When broadcast rows may go out: the promotional window (TRAI rule for promotional SMS,
+10:00-21:00 India time, applied to every channel so a campaign reads the same everywhere)
+and the predicate the outbox claim query ANDs in to hold back paused, cancelled and
+out-of-hours rows. Kept free of other broadcast code so `backend.messaging.outbox` can import it.
+
+The window is data: `broadcasts.promotional_hours` in the rules file, in the local time of
+the TIMEZONE setting (Backend.promotional_window). `TRAI_WINDOW`, the legal rule with the
+default TIMEZONE, is the default only for callers not yet given the configured one."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, or_, select
 
+from backend.metering.rules import PROMOTIONAL_HOURS
 from backend.models import (
     Broadcast,
     BroadcastClass,
@@ -16,30 +25,34 @@ from backend.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from backend.platform.clock import IST
+from backend.platform.clock import LocalHours
+from backend.platform.settings import DEFAULT_TIMEZONE
 
-PROMO_START, PROMO_END = time(10, 0), time(21, 0)
 HELD = (BroadcastStatus.PAUSED.value, BroadcastStatus.CANCELLED.value)
 
 
-def in_promotional_window(now: datetime) -> bool:
-    """True from 10:00 (inclusive) to 21:00 (exclusive) India time."""
-    local = now.astimezone(IST).time()
-    return PROMO_START <= local < PROMO_END
+@dataclass(frozen=True)
+class PromoWindow:
+    """The local hours promotional rows may go out in, and the zone they are local to."""
+
+    hours: LocalHours
+    tz: ZoneInfo
 
 
-def next_promotional_start(now: datetime) -> datetime:
-    """`now` inside the window, else the next 10:00 IST (as UTC-aware `now`'s zone)."""
-    if in_promotional_window(now):
-        return now
-    local = now.astimezone(IST)
-    start = datetime.combine(local.date(), PROMO_START, IST)
-    if local.time() >= PROMO_END:
-        start += timedelta(days=1)
-    return start.astimezone(now.tzinfo)
+TRAI_WINDOW = PromoWindow(PROMOTIONAL_HOURS, ZoneInfo(DEFAULT_TIMEZONE))
 
 
-def claimable(now: datetime) -> ColumnElement[bool]:
+def in_promotional_window(now: datetime, window: PromoWindow = TRAI_WINDOW) -> bool:
+    """True from the window's start (inclusive) to its end (exclusive), local time."""
+    return window.hours.contains(now, window.tz)
+
+
+def next_promotional_start(now: datetime, window: PromoWindow = TRAI_WINDOW) -> datetime:
+    """`now` inside the window, else the window's next start (in `now`'s zone)."""
+    return window.hours.next_start(now, window.tz)
+
+
+def claimable(now: datetime, window: PromoWindow = TRAI_WINDOW) -> ColumnElement[bool]:
     """Outbox rows a worker may claim at `now`: not a broadcast's, or one that is neither
     paused nor cancelled and, outside the window, not promotional.
 
@@ -47,10 +60,16 @@ def claimable(now: datetime) -> ColumnElement[bool]:
     hashed subplan per row; the window is decided here, in Python, so no dialect needs
     time-zone arithmetic in SQL."""
     held = Broadcast.status.in_(HELD)
-    if not in_promotional_window(now):
+    if not in_promotional_window(now, window):
         held = or_(held, Broadcast.message_class == BroadcastClass.PROMOTIONAL.value)
     return or_(OutboxMessage.broadcast_id.is_(None),
                OutboxMessage.broadcast_id.not_in(select(Broadcast.id).where(held)))
+
+
+def claim_filter(window: PromoWindow) -> Callable[[datetime], ColumnElement[bool]]:
+    """`claimable` for the configured window (Backend.promotional_window), for whoever
+    hands the outbox claim its broadcast predicate."""
+    return partial(claimable, window=window)
 
 
 def requeued_status() -> ColumnElement:
