@@ -7,17 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import click
-from sqlalchemy import select
 
 from backend.platform.clock import utcnow
-from backend.platform.errors import DomainError
-from bot.cli_backend import command_backend
-
-_backend = command_backend
-
-
-def _fail(exc: DomainError) -> click.ClickException:
-    return click.ClickException(exc.reason)
+from bot.cli.context import CliApp, pass_app
 
 
 # --- outages ----------------------------------------------------------------------------
@@ -36,14 +28,18 @@ def outage() -> None:
 @click.option("--notify", is_flag=True,
               help="Also message the area's consumers now (sahayak broadcast status ID).")
 @click.option("--staff", help="Who posts it (needed with --notify).")
-def outage_add(circle_code: str | None, division_id: int | None, subdivision_id: int | None,
+@pass_app
+def outage_add(app: CliApp, circle_code: str | None, division_id: int | None,
+               subdivision_id: int | None,
                hours: float | None, reason: str, notify: bool, staff: str | None) -> None:
+    from sqlalchemy import select
+
     from backend.care import outages
     from backend.models import Circle
 
     if notify and (not staff or not reason.strip()):
         raise click.UsageError("--notify needs --staff and a --reason consumers can read")
-    backend = _backend()
+    backend = app.backend()
     now = utcnow()
     with backend.sessions.begin() as s:
         circle_id = None
@@ -51,26 +47,24 @@ def outage_add(circle_code: str | None, division_id: int | None, subdivision_id:
             circle_id = s.scalars(select(Circle.id).where(Circle.code == circle_code)).first()
             if circle_id is None:
                 raise click.ClickException(f"no circle {circle_code}")
-        try:
-            notice = outages.add(s, now=now, circle_id=circle_id, division_id=division_id,
-                                 subdivision_id=subdivision_id, reason=reason,
-                                 expected_restore_at=None if hours is None
-                                 else now + timedelta(hours=hours))
-        except DomainError as exc:
-            raise _fail(exc) from exc
+        notice = outages.add(s, now=now, circle_id=circle_id, division_id=division_id,
+                             subdivision_id=subdivision_id, reason=reason,
+                             expected_restore_at=None if hours is None
+                             else now + timedelta(hours=hours))
         notice_id = notice.id
         click.echo(f"outage {notice_id} added")
     if notify and staff:
-        from bot.cli_broadcast import notify_outage
+        from bot.cli.broadcast import notify_outage
 
         notify_outage(backend, notice_id, restored=False, staff=staff)
 
 
 @outage.command("list")
-def outage_list() -> None:
+@pass_app
+def outage_list(app: CliApp) -> None:
     from backend.care import outages
 
-    backend = _backend()
+    backend = app.backend()
     with backend.sessions() as s:
         notices = outages.active(s)
         for n in notices:
@@ -86,20 +80,18 @@ def outage_list() -> None:
 @click.argument("notice_id", type=int)
 @click.option("--notify", is_flag=True, help="Also tell the area's consumers it is restored.")
 @click.option("--staff", help="Who closes it (needed with --notify).")
-def outage_close(notice_id: int, notify: bool, staff: str | None) -> None:
+@pass_app
+def outage_close(app: CliApp, notice_id: int, notify: bool, staff: str | None) -> None:
     from backend.care import outages
 
     if notify and not staff:
         raise click.UsageError("--notify needs --staff")
-    backend = _backend()
+    backend = app.backend()
     with backend.sessions.begin() as s:
-        try:
-            outages.close(s, notice_id)
-        except DomainError as exc:
-            raise _fail(exc) from exc
+        outages.close(s, notice_id)
     click.echo(f"outage {notice_id} closed")
     if notify and staff:
-        from bot.cli_broadcast import notify_outage
+        from bot.cli.broadcast import notify_outage
 
         notify_outage(backend, notice_id, restored=True, staff=staff)
 
@@ -111,11 +103,12 @@ def report() -> None:
 
 
 @report.command("adoption")
-def report_adoption() -> None:
+@pass_app
+def report_adoption(app: CliApp) -> None:
     """App adoption per circle: connections, answered "is the app installed?", installed."""
     from backend.engagement import adoption
 
-    with _backend().sessions() as s:
+    with app.backend().sessions() as s:
         rows = adoption.per_circle(s)
     click.echo(f"{'circle':<16}{'consumers':>10}{'answered':>10}{'installed':>10}{'%':>7}")
     for r in rows:
@@ -134,15 +127,37 @@ def complaint() -> None:
 @click.argument("status", type=click.Choice(["open", "in_progress", "resolved", "closed"]))
 @click.option("--note", default="")
 @click.option("--staff", required=True, help="Who makes the change (kept in the history).")
-def complaint_status(ticket: str, status: str, note: str, staff: str) -> None:
+@pass_app
+def complaint_status(app: CliApp, ticket: str, status: str, note: str, staff: str) -> None:
     from backend.care import complaints
 
-    with _backend().sessions.begin() as s:
-        try:
-            queued = complaints.change_status(s, ticket, status, note, staff, utcnow())
-        except DomainError as exc:
-            raise _fail(exc) from exc
+    with app.backend().sessions.begin() as s:
+        queued = complaints.change_status(s, ticket, status, note, staff, utcnow())
     click.echo(f"{complaints.normalise_ticket(ticket)} -> {status}; {queued} message(s) queued")
+
+
+@complaint.command("escalate")
+@click.option("--dry-run", is_flag=True, help="Count what would happen; write nothing.")
+@pass_app
+def complaint_escalate(app: CliApp, dry_run: bool) -> None:
+    """Escalate open complaints past their SLA: flag them, tell the consumer, send each
+    circle's manager one digest. A second run straight after does nothing."""
+    from backend.care.escalation import escalate
+
+    backend = app.backend()
+    with backend.engine.begin() as conn:
+        result = escalate(conn, utcnow(), dry_run=dry_run)
+    backend.close()
+    click.echo(f"{'would escalate' if dry_run else 'escalated'} {result.escalated} overdue "
+               "complaints")
+    click.echo(f"{'would queue' if dry_run else 'queued'} {result.consumer_messages} "
+               f"consumer messages and {result.digests} manager digests")
+    for code, count in sorted(result.circles_without_manager.items()):
+        click.echo(f"circle {code} has no manager: {count} overdue complaints not reported "
+                   "(sahayak manager set)", err=True)
+    if result.without_circle:
+        click.echo(f"{result.without_circle} overdue reports have no connection, hence no "
+                   "circle or manager", err=True)
 
 
 @click.group()
@@ -151,11 +166,12 @@ def handoff() -> None:
 
 
 @handoff.command("list")
-def handoff_list() -> None:
+@pass_app
+def handoff_list(app: CliApp) -> None:
     from backend.care import handoff as service
     from backend.messaging.senders import mask_address
 
-    with _backend().sessions() as s:
+    with app.backend().sessions() as s:
         for c in service.pending(s):
             since = (c.handoff_at or datetime.min.replace(tzinfo=UTC)).isoformat()
             click.echo(f"{c.id}\t{c.channel.value}\t{mask_address(c.address)}\t"
@@ -167,20 +183,15 @@ def handoff_list() -> None:
 @click.argument("text")
 @click.option("--staff", required=True)
 @click.option("--release", is_flag=True, help="Hand the conversation back to the bot too.")
-def handoff_reply(contact_id: int, text: str, staff: str, release: bool) -> None:
+@pass_app
+def handoff_reply(app: CliApp, contact_id: int, text: str, staff: str, release: bool) -> None:
     from backend.care import handoff as service
     from backend.models import Contact
 
-    with _backend().sessions.begin() as s:
-        try:
-            service.staff_reply(s, contact_id, text, staff, utcnow())
-        except DomainError as exc:
-            raise _fail(exc) from exc
+    with app.backend().sessions.begin() as s:
+        service.staff_reply(s, contact_id, text, staff, utcnow())
         if release:
             contact = s.get(Contact, contact_id)
             if contact is not None:
                 service.release(s, contact)
     click.echo("reply queued" + (" and conversation released" if release else ""))
-
-
-COMMANDS = (outage, report, complaint, handoff)
