@@ -69,3 +69,26 @@ def test_talk_as_a_consumer_on_whatsapp_and_sms(chat: TestClient) -> None:
     assert reply["buttons"] == [] and "1. Android" in reply["text"] and reply["segments"] >= 1
     bad = chat.post("/chat/send", json={"channel": "fax", "address": "+917000000801"})
     assert bad.status_code == 422
+
+
+def test_serve_refuses_the_web_chat_in_production(db_url: str, tmp_path,  # noqa: ANN001
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    clear_settings_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
+    env = {"DATABASE_URL": db_url, "WEB_CHAT_ENABLED": "1", "SCHEDULER_EMBEDDED": "0"}
+    production = CliRunner().invoke(main, ["serve"], env=env)
+    assert production.exit_code == 0, production.output
+    assert "mode: production" in production.output
+    assert "WEB_CHAT_ENABLED=1 is refused with APP_ENV=production" in production.output
+    demo = CliRunner().invoke(main, ["serve"], env={**env, "APP_ENV": "demo"})
+    assert "mode: demo" in demo.output and "refused" not in demo.output
+    with TestClient(served[0]) as off, TestClient(served[1]) as on:  # type: ignore[arg-type]
+        assert off.get("/chat").status_code == 404
+        assert on.get("/chat").status_code == 200
