@@ -1,6 +1,7 @@
 """Staff commands until the dashboard: outage notices (`sahayak outage add|list|close`),
-app adoption per circle (`sahayak report adoption`), complaint status changes and replies
-to handed-off conversations (both reach the consumer through the outbox)."""
+app adoption per circle (`sahayak report adoption`), complaint status changes and the SLA
+escalation pass (`sahayak complaint status|escalate`), and replies to handed-off
+conversations (all reach the consumer through the outbox)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ def outage() -> None:
 @click.option("--staff", help="Who posts it (needed with --notify).")
 @pass_app
 def outage_add(app: CliApp, circle_code: str | None, division_id: int | None,
-               subdivision_id: int | None,
-               hours: float | None, reason: str, notify: bool, staff: str | None) -> None:
+               subdivision_id: int | None, hours: float | None, reason: str, notify: bool,
+               staff: str | None) -> None:
     from sqlalchemy import select
 
     from backend.care import outages
