@@ -31,6 +31,7 @@ class CliApp:
             self.__dict__["components"] = components
             self.__dict__["settings"] = components.settings
         self._load_settings = settings
+        self._schema_checked = False
 
     @cached_property
     def settings(self) -> AppSettings:
@@ -47,11 +48,13 @@ class CliApp:
     def backend(self) -> Backend:
         """The backend, refusing an unmigrated database with a message saying to run
         `sahayak db upgrade` (the same everywhere), not a traceback."""
-        from backend.platform import migrate
+        if not self._schema_checked:
+            from backend.platform import migrate
 
-        problem = migrate.schema_problem(self.settings.database_url)
-        if problem:
-            raise click.ClickException(problem)
+            problem = migrate.schema_problem(self.settings.database_url)
+            if problem:
+                raise click.ClickException(problem)
+            self._schema_checked = True
         return self.components.backend
 
 
