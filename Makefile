@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/sahayak db upgrade
 	$(BIN)/sahayak demo seed --if-empty
 	@echo "Web chat (demo): http://$(HOST):$(PORT)/chat - or in another terminal: $(BIN)/sahayak demo accounts, then e.g. $(BIN)/sahayak chat --as +917000000001 (that demo consumer's mobile; add --channel sms|telegram)"
-	WEB_CHAT_ENABLED=1 OPERATOR_API_KEYS="$${OPERATOR_API_KEYS:-$(DEMO_API_KEY)}" \
+	APP_ENV=demo WEB_CHAT_ENABLED=1 OPERATOR_API_KEYS="$${OPERATOR_API_KEYS:-$(DEMO_API_KEY)}" \
 		$(BIN)/sahayak serve --host $(HOST) --port $(PORT)
 
 ## make test: ruff, then pytest (PostgreSQL too when TEST_DATABASE_URL is set)

@@ -8,9 +8,10 @@ embedded scheduler) runs a `SchedulerService`: a small thread that tries the lea
 lock (its database session died) it stops its scheduler and becomes a standby again.
 
 Jobs are stored as textual references to the module-level functions below, with no
-arguments (so no URL or password is pickled into the database); each builds what it needs
-from the process's backend (`use_backend`, else one built from settings and cached) and
-runs in its own transaction. Adding a job is one line in `JOBS` (plus its setting).
+arguments (so no URL or password is pickled into the database); each takes what it needs
+from the process's backend (the one given to `SchedulerService`, set by `use_backend`:
+the composition root's; nothing here reads settings) and runs in its own transaction.
+Adding a job is one line in `JOBS` (plus its setting).
 
 The job table `apscheduler_jobs` is created by APScheduler on the leader's first start.
 """
@@ -35,7 +36,7 @@ from apscheduler.util import undefined
 from backend.platform.clock import utcnow
 from backend.platform.leader_lock import LeaderLock, leader_lock_for
 from backend.platform.settings import Settings
-from backend.services import Backend, build_backend
+from backend.services import Backend
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +111,10 @@ def use_backend(backend: Backend | None) -> None:
 
 
 def job_backend() -> Backend:
-    global _backend
     with _context_lock:
         if _backend is None:
-            _backend = build_backend(Settings())
+            raise RuntimeError("no backend for the scheduled jobs: a SchedulerService "
+                               "(or use_backend) sets the composition root's")
         return _backend
 
 

@@ -32,12 +32,10 @@ from sqlalchemy import select
 from backend.demo import seed as demo
 from backend.models import Consumer
 from backend.platform import migrate
-from backend.platform.settings import Settings
-from backend.services import build_backend
 from benchmarks._pg import scratch_database
-from bot.dialogue.factory import build_engine
+from bot.composition import compose
 from bot.dialogue.types import WHATSAPP, InboundMessage
-from bot.i18n import Renderer
+from bot.settings import AppSettings
 from nlu import NluSettings, build_parser
 
 MESSAGES = [
@@ -51,10 +49,14 @@ END_DAY = date(2026, 7, 3)
 NOW = datetime(2026, 7, 4, 6, tzinfo=UTC)
 
 
+def _settings(url: str) -> AppSettings:
+    return AppSettings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+
+
 def prepare(url: str, consumers: int) -> list[str]:
     """Migrate and seed; return registered mobiles to talk as."""
     migrate.upgrade(url)
-    backend = build_backend(Settings(database_url=url))
+    backend = compose(_settings(url)).backend
     with backend.engine.begin() as conn:
         if demo.is_empty(conn):
             demo.seed(conn, backend.rules, consumers=consumers, days=30, end_day=END_DAY,
@@ -67,13 +69,13 @@ def prepare(url: str, consumers: int) -> list[str]:
 
 def run(url: str, phones: list[str], messages: int, contacts: int, threads: int,
         model_path: Path) -> dict:
-    backend = build_backend(Settings(database_url=url))
-    parser = build_parser(NluSettings(model_path=model_path))
+    parser = build_parser(NluSettings(model_path=model_path))  # this run's model file
     parser.parse("warm up")
     clock = itertools.count()
-    engine = build_engine(backend, parser,
-                          clock=lambda: NOW + timedelta(milliseconds=next(clock)))
-    renderer = Renderer()
+    components = compose(_settings(url), parser=parser,
+                         clock=lambda: NOW + timedelta(milliseconds=next(clock)))
+    backend = components.backend
+    engine, renderer = components.assistant.engine, components.renderer
     rng = random.Random(7)
     people = [("whatsapp", phones[i % len(phones)]) if rng.random() < 0.8
               else ("telegram", f"tg-{i}") for i in range(contacts)]

@@ -2,7 +2,7 @@
 
 Seeds N consumers (default 1,000,000, 3 days of history) into a scratch database — or
 uses `--database-url` as it is — starts the real server (`uvicorn --factory
-bot.app:create_app`, `--workers W`) on loopback, and sends R requests for random consumers
+bot.app:app_from_env`, `--workers W`) on loopback, and sends R requests for random consumers
 with C in flight on the same machine (client and server share the 2 cores). The client is
 `wrk` (Debian package, light) when installed, else an asyncio httpx client (heavier: it
 eats CPU the server would use). Prints p50/p90/p99 and throughput.
@@ -72,9 +72,10 @@ def ca_numbers(url: str, sample: int) -> list[str]:
 
 
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "OPERATOR_API_KEYS": KEY, "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATABASE_URL": url, "OPERATOR_API_KEYS": KEY, "LOG_LEVEL": "WARNING",
+           "SCHEDULER_EMBEDDED": "0"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "bot.app:create_app", "--host",
+        [sys.executable, "-m", "uvicorn", "--factory", "bot.app:app_from_env", "--host",
          "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
          "--no-access-log"], env=env)
     deadline = time.monotonic() + 60

@@ -1,4 +1,4 @@
-"""The ASGI app factory: the one place where settings become a running web server."""
+"""The ASGI app factory: the composition root's components become a running web server."""
 
 from __future__ import annotations
 
@@ -16,22 +16,18 @@ from backend.api.routes import BodySizeLimit, install_api
 from backend.models import Consumer
 from backend.platform.settings import Settings
 from backend.scheduler import SchedulerService
-from backend.services import Backend, build_backend
-from bot.channels.setup import install_channels
-from bot.settings import AppSettings
-from bot.webchat import enabled_by_env, install_webchat
-from bot.wiring import Assistant
+from bot.composition import Components, compose
+from bot.webchat import install_webchat
 
 VERSION = "0.1.0"
 
 
-def create_app(settings: Settings | None = None, backend: Backend | None = None, *,
-               assistant: Assistant | None = None, scheduler: bool = False) -> FastAPI:
-    """`assistant` (engine + renderer) is built from the backend when a channel is on.
-    `scheduler`: run the periodic jobs in this process while it serves (`sahayak serve`
-    does unless SCHEDULER_EMBEDDED=0); the leader lock keeps it to one process."""
-    settings = settings or AppSettings()
-    backend = backend or build_backend(settings)
+def create_app(components: Components, *, scheduler: bool = False) -> FastAPI:
+    """The app over `components` (the assistant and its NLU model are built only when a
+    channel or the web chat needs them). `scheduler`: run the periodic jobs in this
+    process while it serves (`sahayak serve` does unless SCHEDULER_EMBEDDED=0); the
+    leader lock keeps it to one process."""
+    settings, backend = components.settings, components.backend
     jobs = SchedulerService(backend) if scheduler else None  # bad schedules fail here
 
     @asynccontextmanager
@@ -57,17 +53,20 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.state.backend = backend
     app.state.scheduler = jobs
     install_api(app, backend)
-    channels = install_channels(app, settings, backend, assistant)
+    app.state.components = components
+    channels = components.install_channels(app)
     app.state.channels = channels
-    webchat = enabled_by_env()
+    webchat = settings.web_chat_on
     if webchat:  # demo only: it lets anyone talk as any number
-        install_webchat(app, backend, assistant)
+        install_webchat(app, backend, lambda: components.assistant)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def landing() -> str:
-        with backend.sessions() as session:
-            consumers = session.scalar(select(func.count()).select_from(Consumer))
-        return _landing_html(settings, consumers or 0, webchat)
+        consumers = 0
+        if settings.is_demo:
+            with backend.sessions() as session:
+                consumers = session.scalar(select(func.count()).select_from(Consumer)) or 0
+        return _landing_html(settings, consumers, webchat)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
@@ -83,15 +82,21 @@ def app_from_env() -> FastAPI:
     """The app from the environment's settings: the factory each `serve --workers N`
     process calls (uvicorn imports it by name). Each embeds the scheduler unless
     SCHEDULER_EMBEDDED=0; the leader lock lets one of them run the jobs."""
-    settings = AppSettings()
-    return create_app(settings, scheduler=settings.scheduler_embedded)
+    components = compose()
+    return create_app(components, scheduler=components.settings.scheduler_embedded)
 
 
 WEBCHAT_ITEM = '<li>Web chat (demo): <a href="/chat">/chat</a>, talk as a demo consumer</li>'
 
 
 def _landing_html(settings: Settings, consumers: int, webchat: bool) -> str:
+    """In demo mode the page also names the database and counts consumers; production
+    shows neither (an internal host name or a customer count is nobody's business)."""
     db = make_url(settings.database_url).render_as_string(hide_password=True)
+    database = (f"<li>Database: <code>{html.escape(db)}</code> — {consumers:,} consumers</li>"
+                if settings.is_demo else "")
+    demo = ("<p>Demo consumers to try: <code>sahayak demo accounts</code>.</p>"
+            if settings.is_demo else "")
     api_state = ("open to operator keys" if settings.operator_api_keys
                  else "closed: set OPERATOR_API_KEYS to use it")
     return f"""<!doctype html>
@@ -102,12 +107,12 @@ line-height:1.5}}code{{background:#f3f3f3;padding:0 .3em}}</style></head>
 <body><h1>बिजली सहायक · Bijli Sahayak</h1>
 <p>Assistant for smart prepaid electricity meter consumers — running.</p>
 <ul>
-<li>Database: <code>{html.escape(db)}</code> — {consumers:,} consumers</li>
+{database}
 <li>Metering REST API under <code>/api/v1</code> — {html.escape(api_state)}</li>
 <li>API documentation: <a href="/docs">/docs</a>
  (OpenAPI: <a href="/openapi.json">/openapi.json</a>)</li>
 {WEBCHAT_ITEM if webchat else ""}
 <li>Health: <a href="/healthz">/healthz</a></li>
 </ul>
-<p>Demo consumers to try: <code>sahayak demo accounts</code>.</p>
+{demo}
 </body></html>"""

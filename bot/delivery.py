@@ -165,13 +165,13 @@ def handle_status(sessions: sessionmaker[Session], form: Mapping[str, str],
 
 
 def build_sender(settings: AppSettings, sessions: sessionmaker[Session],
-                 renderer: Renderer | None = None, *, twilio: Mapping[str, Any] | None = None,
+                 renderer: Renderer, *, twilio: Mapping[str, Any] | None = None,
                  telegram: Sender | None = None) -> Sender:
     """A RoutingSender over the configured channels; for the rest the HTTP gateway when
-    OUTBOX_HTTP_URL is set, else ConsoleSender (everything, when nothing is configured)."""
+    OUTBOX_HTTP_URL is set, else ConsoleSender (everything, when nothing is configured).
+    `renderer` is the composition root's, with its defaults (the helpline)."""
     from bot.channels.twilio import build_twilio_channels
 
-    renderer = renderer or Renderer()
     channels = dict(twilio) if twilio is not None else build_twilio_channels(settings)
     routes: dict[str, Sender] = {}
     if channels:

@@ -84,6 +84,9 @@ class AppSettings(Settings):
         "each message is POSTed there as JSON (bot/channels/http_gateway.py).")
     outbox_http_token: SecretStr | None = Field(
         default=None, description="Bearer token for OUTBOX_HTTP_URL.")
+    web_chat_enabled: bool = Field(
+        default=False, description="Serve the web chat at /chat (talks as any number: only "
+        "with APP_ENV=demo; refused in production).")
 
     @field_validator("public_base_url", "twilio_api_base_url", "telegram_api_base_url")
     @classmethod
@@ -114,6 +117,11 @@ class AppSettings(Settings):
         return [name for name, on in (("whatsapp", self.whatsapp_enabled),
                                       ("sms", self.sms_enabled),
                                       ("telegram", self.telegram_enabled)) if on]
+
+    @property
+    def web_chat_on(self) -> bool:
+        """The web chat impersonates whoever is typed: served only in demo mode."""
+        return self.web_chat_enabled and self.is_demo
 
     def templates(self) -> TemplateMap:
         return TemplateMap.load(self.channel_templates_file)

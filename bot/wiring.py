@@ -1,7 +1,8 @@
-"""The assistant as channels use it: engine + renderer, wired once from the backend.
+"""The assistant as channels use it: engine + renderer. Built once per process by the
+composition root (`bot.composition`, `Components.assistant`).
 
-`sahayak chat`, the webhooks, Telegram and benchmarks all go through `Assistant.respond`,
-so the engine and the renderer are wired the same way everywhere."""
+`sahayak chat`, the webhooks, Telegram, the web chat and benchmarks all go through
+`Assistant.respond`, so the engine and the renderer are wired the same way everywhere."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from backend.platform.clock import utcnow
-from backend.services import Backend
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.types import Capabilities, InboundMessage, Language, Reply
 from bot.i18n import RenderedMessage, Renderer
-from nlu import NluSettings, Parser
 
 
 @dataclass(frozen=True)
@@ -38,14 +37,3 @@ class Assistant:
         now = self.clock()
         rendered = [self.renderer.render(r, language, capabilities, now=now) for r in replies]
         return Answer(replies, rendered, language)
-
-
-def build_assistant(backend: Backend, parser: Parser | None = None, *,
-                    clock: Callable[[], datetime] = utcnow) -> Assistant:
-    from bot.dialogue.factory import build_engine
-    from nlu import build_parser
-
-    engine = build_engine(backend, parser or build_parser(NluSettings.from_env()), clock=clock)
-    renderer = Renderer(defaults={"helpline": engine.services.config.helpline},
-                        tz=backend.tz)
-    return Assistant(engine, renderer, clock)

@@ -7,7 +7,9 @@ validation. Its raw scores are not probabilities, so a single temperature is fit
 out-of-fold scores (3-fold) to minimise log-loss: ``softmax(scores / T)`` is then an
 honest confidence for the fallback threshold. scikit-learn's ``predict`` costs ~3 ms per
 message in validation overhead, so inference keeps only the vocabulary, IDF weights and
-coefficients and computes the softmax with numpy (~0.1 ms).
+coefficients and computes the softmax with numpy (~0.1 ms). scikit-learn (and SciPy under
+it, ~1.5 s to import) is therefore imported only to train: loading a saved model and
+parsing need numpy alone.
 """
 
 from __future__ import annotations
@@ -18,9 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
 
 from nlu.features import analyze, feature_text, fold_digits
 from nlu.types import IntentScore
@@ -47,6 +46,9 @@ class IntentClassifier:
         cls, texts: Sequence[str], intents: Sequence[str], c: float = DEFAULT_C
     ) -> IntentClassifier:
         """Fit on raw example texts; deterministic for the same data."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
         if len(set(intents)) < 2:
             raise ValueError("need examples of at least two intents to train")
         docs = [feature_text(t) for t in texts]
@@ -111,6 +113,9 @@ def _full_coef(coef: np.ndarray) -> np.ndarray:
 
 def _fit_temperature(matrix: object, labels: np.ndarray, classes: np.ndarray, c: float) -> float:
     """The softmax temperature minimising log-loss on out-of-fold SVM scores."""
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
     _, counts = np.unique(labels, return_counts=True)
     if len(counts) < len(classes):
         return 1.0

@@ -1,4 +1,8 @@
-"""``sahayak nlu ...``: train, parse, test and export-rasa (mounted by bot/cli.py)."""
+"""``sahayak nlu ...``: train, parse, test and export-rasa (mounted by bot/cli).
+
+Each command imports what it needs when it runs, so mounting this group (and so
+``sahayak --help``) costs no scikit-learn or SciPy; only ``nlu test`` imports the
+evaluation code (scikit-learn metrics)."""
 
 from __future__ import annotations
 
@@ -9,10 +13,6 @@ from pathlib import Path
 
 import click
 
-from nlu import dataset, evaluate
-from nlu import model as model_io
-from nlu.embedded import EmbeddedParser
-from nlu.factory import build_parser
 from nlu.settings import NluSettings
 
 
@@ -50,6 +50,8 @@ def nlu_group() -> None:
 @_data_opt
 def train_cmd(model_path: Path | None, data_dir: Path | None) -> None:
     """Train the embedded model from the YAML data and save it."""
+    from nlu import model as model_io
+
     settings = _settings(model_path, data_dir)
     trained = model_io.train_from_dir(settings.data_dir)
     model_io.save(trained, settings.model_path)
@@ -66,6 +68,8 @@ def train_cmd(model_path: Path | None, data_dir: Path | None) -> None:
 @_data_opt
 def parse_cmd(text: str, model_path: Path | None, data_dir: Path | None) -> None:
     """Print the parse of TEXT as JSON."""
+    from nlu.factory import build_parser
+
     parser = build_parser(_settings(model_path, data_dir))
     click.echo(json.dumps(parser.parse(text).to_dict(), ensure_ascii=False, indent=2))
 
@@ -87,6 +91,9 @@ def test_cmd(
     data_dir: Path | None,
 ) -> None:
     """Evaluate intents on FILE (a Rasa NLU .yml file or directory)."""
+    from nlu import dataset, evaluate
+    from nlu.embedded import EmbeddedParser
+
     settings = _settings(model_path, data_dir)
     if folds is not None:
         data = dataset.load(file or settings.data_dir)
@@ -115,6 +122,7 @@ def test_cmd(
 @_data_opt
 def export_rasa_cmd(out_dir: Path, data_dir: Path | None) -> None:
     """Write a Rasa 3.x project (config.yml, domain.yml, data/nlu.yml) to OUT_DIR."""
+    from nlu import dataset
     from nlu.rasa_export import export
 
     settings = _settings(None, data_dir)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, text
@@ -22,6 +23,9 @@ from backend.platform.db import (
     scratch_database,
 )
 from backend.platform.settings import DEFAULT_RULES_FILE
+
+if TYPE_CHECKING:
+    from bot.i18n import Renderer
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -112,6 +116,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec and callspec.params.get("migrated_engine") == "postgres":
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def worker_renderer() -> Iterator[Renderer]:
+    """The renderer the outbox worker sends with: the composition root's (helpline and
+    time zone from the configuration), for tests that read what a consumer would get."""
+    from bot.composition import compose
+    from tests.servers import make_settings
+
+    components = compose(make_settings("sqlite://"))
+    yield components.renderer
+    components.close()
 
 
 @pytest.fixture

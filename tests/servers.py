@@ -13,24 +13,26 @@ from contextlib import contextmanager
 import pytest
 import uvicorn
 
-from backend.platform.settings import Settings
+from bot.settings import AppSettings
 
 START_TIMEOUT_S = 10.0
 
 
 def clear_settings_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Remove every environment variable `Settings` would read (DATABASE_URL, API keys…)."""
-    for name in Settings.model_fields:
+    """Remove every environment variable the settings would read (DATABASE_URL, API keys,
+    APP_ENV, WEB_CHAT_ENABLED…)."""
+    for name in AppSettings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
 
 
-def make_settings(db_url: str, **overrides: object) -> Settings:
-    """Settings for a test app: explicit values, no `.env` file."""
+def make_settings(db_url: str, **overrides: object) -> AppSettings:
+    """Settings for a test app (give them to `bot.composition.compose`): explicit values,
+    no `.env` file."""
     values: dict[str, object] = dict(database_url=db_url, operator_api_keys="op-key",
                                      readonly_api_keys="ro-key", metering_url=None)
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return AppSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @contextmanager

@@ -6,7 +6,7 @@ Secrets are `SecretStr` so they never show up in `repr`, logs or tracebacks.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -20,6 +20,10 @@ DEFAULT_TIMEZONE = "Asia/Kolkata"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+    app_env: Literal["demo", "production"] = Field(
+        default="production",
+        description="demo (`make run`: shows the database and consumer count on the landing "
+        "page, allows the web chat) or production (the safe default: neither).")
     database_url: str = Field(
         default="sqlite:///sahayak.db",
         description="SQLAlchemy URL; SQLite file in the working directory by default.",
@@ -128,6 +132,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Kolkata") from exc
         return value
+
+    @property
+    def is_demo(self) -> bool:
+        return self.app_env == "demo"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
@@ -19,7 +20,7 @@ from bot.channels.telegram_routes import install_telegram_routes
 from bot.channels.twilio import TwilioChannel, build_twilio_channels
 from bot.channels.twilio_routes import install_twilio_routes
 from bot.settings import AppSettings
-from bot.wiring import Assistant, build_assistant
+from bot.wiring import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +49,17 @@ class ChannelSet:
 
 
 def install_channels(app: FastAPI, settings: Settings, backend: Backend,
-                     assistant: Assistant | None = None) -> ChannelSet:
+                     assistant: Callable[[], Assistant]) -> ChannelSet:
+    """`assistant` gives the composition root's assistant; called only if a channel is on."""
     if not isinstance(settings, AppSettings):
         return ChannelSet()
     twilio = build_twilio_channels(settings)
     if not twilio and not settings.telegram_enabled:
         return ChannelSet()
-    assistant = assistant or build_assistant(backend)
-    channels = ChannelSet(twilio=twilio, assistant=assistant)
-    install_twilio_routes(app, twilio, assistant, backend, settings.webhook_max_bytes)
+    built = assistant()
+    channels = ChannelSet(twilio=twilio, assistant=built)
+    install_twilio_routes(app, twilio, built, backend, settings.webhook_max_bytes)
     if settings.telegram_enabled:
-        channels.telegram = TelegramChannel.from_settings(settings, assistant)
+        channels.telegram = TelegramChannel.from_settings(settings, built)
         install_telegram_routes(app, channels.telegram, settings.webhook_max_bytes)
     return channels

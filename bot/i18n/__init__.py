@@ -18,16 +18,13 @@ from bot.i18n.rendering import (  # noqa: E402
     Msg,
     RenderedMessage,
     Renderer,
-    default_renderer,
     normalize_language,
     option_for_number,
-    render,
-    translate,
 )
 from bot.i18n.sms import encoding, is_gsm7, segments, to_gsm_safe  # noqa: E402
 
 __all__ = [
     "LANGUAGES", "Catalogs", "Money", "Msg", "N_", "RenderedMessage", "Renderer", "Units",
-    "default_renderer", "encoding", "is_gsm7", "normalize_language", "option_for_number",
-    "render", "segments", "to_gsm_safe", "translate",
+    "encoding", "is_gsm7", "normalize_language", "option_for_number", "segments",
+    "to_gsm_safe",
 ]

@@ -176,32 +176,6 @@ class Renderer:
         log.warning("i18n: %s: %s", what, " / ".join(parts))
 
 
-_default: Renderer | None = None
-_default_lock = threading.Lock()
-
-
-def default_renderer() -> Renderer:
-    """A process-wide renderer over the repository catalogs, made at first use."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = Renderer()
-    return _default
-
-
-def render(reply: Reply, language: str, capabilities: Capabilities, *,
-           now: datetime | None = None) -> RenderedMessage:
-    """`default_renderer().render(...)`; the composition root may build its own."""
-    return default_renderer().render(reply, language, capabilities, now=now)
-
-
-def translate(key: str, language: str, params: Mapping[str, Any] | None = None, *,
-              now: datetime | None = None) -> str:
-    """Just the text of one key (button labels, notifications, templates)."""
-    return default_renderer().text(key, language, params, now=now)
-
-
 def placeholders(template: str) -> frozenset[str]:
     """Field names a catalog text uses: "{amount} by {when:%d}" -> {"amount", "when"}.
     Positional fields ("{}", "{0}") come back as "" or digits, which tests reject."""

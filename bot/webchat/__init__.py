@@ -1,14 +1,12 @@
 """Web chat at `/chat`: talk to the assistant as a demo consumer (or any number) in a
 WhatsApp-, SMS- or Telegram-like view, for demos and staff training.
 
-It impersonates whoever is typed, so it is off unless `WEB_CHAT_ENABLED=1` (set by
-`make run` for the local demo) and must never be enabled on a public server. Plain HTML
-and a little vanilla JavaScript served from the package: no CDN, no framework."""
+It impersonates whoever is typed, so it is served only with `WEB_CHAT_ENABLED=1` and
+`APP_ENV=demo` (both set by `make run`); in production it is refused. Plain HTML and a
+little vanilla JavaScript served from the package: no CDN, no framework."""
 
 from __future__ import annotations
 
-import os
-import threading
 import uuid
 from collections.abc import Callable
 from importlib.resources import files
@@ -24,7 +22,7 @@ from backend.models import Consumer
 from backend.platform.clock import utcnow
 from backend.services import Backend
 from bot.dialogue.types import SMS, TELEGRAM, WHATSAPP, InboundMessage
-from bot.wiring import Assistant, build_assistant
+from bot.wiring import Assistant
 
 CAPABILITIES = {"whatsapp": WHATSAPP, "sms": SMS, "telegram": TELEGRAM}
 DEMO_CONSUMERS = 20
@@ -37,21 +35,9 @@ class ChatIn(BaseModel):
     button: str | None = Field(default=None, max_length=100)
 
 
-def enabled_by_env() -> bool:
-    return os.environ.get("WEB_CHAT_ENABLED", "") == "1"
-
-
-def install_webchat(app: FastAPI, backend: Backend,
-                    assistant: Callable[[], Assistant] | Assistant | None = None) -> None:
-    """Routes `/chat` (the page), `/chat/consumers` and `/chat/send` (JSON)."""
-    lock = threading.Lock()
-    built: list[Assistant] = [assistant] if isinstance(assistant, Assistant) else []
-
-    def get_assistant() -> Assistant:
-        with lock:
-            if not built:
-                built.append(assistant() if callable(assistant) else build_assistant(backend))
-            return built[0]
+def install_webchat(app: FastAPI, backend: Backend, assistant: Callable[[], Assistant]) -> None:
+    """Routes `/chat` (the page), `/chat/consumers` and `/chat/send` (JSON). `assistant`
+    gives the composition root's (built, with its NLU model, on the first message)."""
 
     @app.get("/chat", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
@@ -70,7 +56,7 @@ def install_webchat(app: FastAPI, backend: Backend,
                                  message_id=f"web-{uuid.uuid4().hex}", received_at=utcnow(),
                                  button_payload=body.button or None)
         answer = await run_in_threadpool(
-            lambda: get_assistant().respond(message, CAPABILITIES[body.channel]))
+            lambda: assistant().respond(message, CAPABILITIES[body.channel]))
         return {"language": answer.language, "replies": [
             {"text": r.text, "buttons": [{"label": label, "value": value}
                                          for label, value in r.buttons],

@@ -22,7 +22,6 @@ from backend.metering.rules import Rules, RulesError, load_rules, parse_rules
 from backend.models import Account, OutboxMessage
 from backend.platform.settings import DEFAULT_RULES_FILE
 from bot.formatting import from_outbox
-from bot.i18n import translate
 from bot.i18n.catalog import LANGUAGES, Catalogs
 from bot.i18n.rendering import placeholders
 from tests.factories import link_contact, make_consumer
@@ -154,7 +153,7 @@ def test_a_bad_rules_file_on_disk_names_the_band(raw, tmp_path):
 # --- scanning declared bands ---------------------------------------------------------------
 
 def test_a_band_added_in_the_rules_file_is_scanned_and_sent_with_its_key(
-        raw, tmp_path, session_factory):
+        raw, tmp_path, session_factory, worker_renderer):
     rules = load_rules(_write(tmp_path, _with_bands(raw, {
         "name": "fifth_left", "severity": 50, "when": {"percent_of_last_recharge": 20},
         "message": "alert.low_balance_percent"})))
@@ -167,9 +166,9 @@ def test_a_band_added_in_the_rules_file_is_scanned_and_sent_with_its_key(
     percent = next(m for m in _outbox(session_factory) if m.message_key.endswith("percent"))
     assert percent.message_key == "alert.low_balance_percent"
     assert percent.params == {"percent": 20, "balance_paise": 9000}
-    text = translate(percent.message_key, "en", from_outbox(percent.params))
+    text = worker_renderer.text(percent.message_key, "en", from_outbox(percent.params))
     assert "₹90.00" in text and "20%" in text
-    assert "20%" in translate(percent.message_key, "hi", from_outbox(percent.params))
+    assert "20%" in worker_renderer.text(percent.message_key, "hi", from_outbox(percent.params))
     # Once per band: the same band again says nothing; falling to ₹40 is a worse band.
     assert _scan(session_factory, rules, NOON) == {}
     with session_factory.begin() as session:

@@ -27,7 +27,7 @@ from backend.models import (
 )
 from bot.cli import main
 from bot.formatting import from_outbox
-from bot.i18n import translate
+from bot.i18n import Renderer
 from tests.factories import link_contact, make_consumer
 
 IST = ZoneInfo("Asia/Kolkata")  # the default TIMEZONE
@@ -100,7 +100,8 @@ def test_each_band_once_per_crossing_and_a_recharge_resets(session_factory, rule
         assert state is not None and state.band == 0 and state.epoch == 2
 
 
-def test_days_left_bands_from_the_recent_average(session_factory, rules):
+def test_days_left_bands_from_the_recent_average(session_factory, rules,
+                                                 worker_renderer: Renderer):
     with session_factory.begin() as session:
         consumer = _consumer(session, 25000, daily_charge=10000)  # 2.5 days at ₹100/day
         _link(session, consumer, "sms", language="en")
@@ -112,8 +113,8 @@ def test_days_left_bands_from_the_recent_average(session_factory, rules):
     assert message.params == {"days": 3, "balance_paise": 25000}
     _set(session_factory, cid, balance_paise=9000)  # under a day left
     assert _scan(session_factory, rules) == {"days_1": 1}
-    text = translate("alert.low_balance_days", "en", from_outbox(_outbox(session_factory)[1]
-                                                                 .params))
+    params = from_outbox(_outbox(session_factory)[1].params)
+    text = worker_renderer.text("alert.low_balance_days", "en", params)
     assert "about 1 more days" in text and "90" in text
 
 
@@ -136,7 +137,8 @@ def test_quiet_hours_delay_only_non_urgent_alerts(session_factory, rules):
                                                                        tzinfo=IST)
 
 
-def test_negative_cut_time_skips_sundays_and_holidays(session_factory, rules):
+def test_negative_cut_time_skips_sundays_and_holidays(session_factory, rules,
+                                                     worker_renderer: Renderer):
     friday = datetime(2026, 8, 14, 12, 0, tzinfo=IST).astimezone(UTC)  # 15 Aug is a Saturday
     with session_factory.begin() as session:
         consumer = _consumer(session, -500)
@@ -150,7 +152,7 @@ def test_negative_cut_time_skips_sundays_and_holidays(session_factory, rules):
     assert cut == datetime(2026, 8, 17, 11, 0, tzinfo=IST)
     assert cut == earliest_cut(rules.disconnection, friday - timedelta(hours=48), friday, IST)
     assert message.next_attempt_at == friday  # not urgent, but not quiet hours either
-    text = translate(message.message_key, "en", from_outbox(message.params))
+    text = worker_renderer.text(message.message_key, "en", from_outbox(message.params))
     assert "-₹5.00" in text or "₹-5.00" in text or "5.00" in text
 
 
@@ -172,7 +174,8 @@ def test_recipients_channel_order_language_opt_out_and_verification(session_fact
         str(wa), str(tg), str(sms)}
 
 
-def test_recharge_and_reconnection_notices_from_new_events(session_factory, rules):
+def test_recharge_and_reconnection_notices_from_new_events(session_factory, rules,
+                                                          worker_renderer: Renderer):
     with session_factory.begin() as session:
         consumer = _consumer(session, 90000)
         _link(session, consumer, "sms", language="en")
@@ -188,7 +191,7 @@ def test_recharge_and_reconnection_notices_from_new_events(session_factory, rule
     assert _scan(session_factory, rules, NIGHT) == {}
     recharge = _outbox(session_factory)[0]
     assert recharge.next_attempt_at == NIGHT  # answers the consumer's own recharge: no wait
-    text = translate(recharge.message_key, "en", from_outbox(recharge.params))
+    text = worker_renderer.text(recharge.message_key, "en", from_outbox(recharge.params))
     assert "₹500.00" in text and "₹900.00" in text
 
 

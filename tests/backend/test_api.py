@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
+from bot.composition import compose
 from tests.factories import make_consumer
 from tests.servers import clear_settings_env, make_settings
 
@@ -24,7 +25,7 @@ SUMMARY_KEYS = {
 
 
 def _client(db_url: str, **overrides: object) -> TestClient:
-    return TestClient(create_app(make_settings(db_url, **overrides)),
+    return TestClient(create_app(compose(make_settings(db_url, **overrides))),
                       raise_server_exceptions=False)
 
 
@@ -465,12 +466,16 @@ def test_garbage_never_500(client: TestClient) -> None:
 def test_landing_health_and_openapi(client: TestClient) -> None:
     new_consumer(client)
     new_consumer(client)
-    landing = client.get("/")
+    landing = client.get("/")  # production (the default): no database, no head count
     assert landing.status_code == 200
     assert landing.headers["content-type"].startswith("text/html")
-    assert "2 consumers" in landing.text
+    assert "2 consumers" not in landing.text and "Database:" not in landing.text
     assert 'href="/docs"' in landing.text
     assert "op-key" not in landing.text
+    db_url = client.app.state.backend.settings.database_url  # type: ignore[attr-defined]
+    with _client(db_url, app_env="demo") as demo:
+        shown = demo.get("/").text
+    assert "2 consumers" in shown and "Database:" in shown and "op-key" not in shown
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()

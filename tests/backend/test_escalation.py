@@ -17,7 +17,7 @@ from backend.metering.registry import add_consumer, ensure_circle
 from backend.models import Complaint, ComplaintEvent, OutboxMessage
 from backend.platform import migrate
 from backend.platform.errors import InvalidInput, NotFound
-from bot.i18n import translate
+from bot.i18n import Renderer
 from tests.factories import T0, make_consumer
 
 LATER = T0 + timedelta(hours=5)  # no_supply (4 h) is overdue, meter_fault (24 h) is not
@@ -52,7 +52,8 @@ def _escalate(engine: Engine, now=LATER, **kw) -> escalation.EscalationResult:  
 
 
 def test_overdue_escalated_once_with_history_and_consumer_notice(
-        engine: Engine, session_factory: sessionmaker[Session]) -> None:
+        engine: Engine, session_factory: sessionmaker[Session],
+        worker_renderer: Renderer) -> None:
     with session_factory.begin() as s:
         hindi = make_consumer(s, mobile="+917000000701", language="hi")
         english = make_consumer(s, mobile="+917000000702", language="hi")
@@ -80,8 +81,8 @@ def test_overdue_escalated_once_with_history_and_consumer_notice(
         assert [(r.address, r.language, r.params) for r in rows] == [
             ("+917000000701", "hi", {"ticket": late1}),
             ("+917000000702", "en", {"ticket": late2})]
-        assert "वरीय प्रबंधक" in translate(rows[0].message_key, "hi", rows[0].params)
-        assert "revenue manager" in translate(rows[1].message_key, "en", rows[1].params)
+        assert "वरीय प्रबंधक" in worker_renderer.text(rows[0].message_key, "hi", rows[0].params)
+        assert "revenue manager" in worker_renderer.text(rows[1].message_key, "en", rows[1].params)
     # A second pass, even much later, finds nothing new and queues nothing.
     again = _escalate(engine, LATER + timedelta(hours=1))
     assert (again.escalated, again.consumer_messages, again.digests) == (0, 0, 0)
@@ -104,7 +105,7 @@ def test_overdue_escalated_once_with_history_and_consumer_notice(
 
 def test_manager_digest_is_bounded_and_masked_in_logs(
         engine: Engine, session_factory: sessionmaker[Session],
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, worker_renderer: Renderer) -> None:
     with session_factory.begin() as s:
         tickets = [_file(s, make_consumer(s, mobile=f"+9170000008{i:02d}"), "no_supply").ticket
                    for i in range(9)]
@@ -123,14 +124,14 @@ def test_manager_digest_is_bounded_and_masked_in_logs(
     assert digest.params["circle"] == "पटना"
     shown = digest.params["tickets"].split(", ")
     assert len(shown) == 4 and set(shown) <= set(tickets)
-    text = translate(digest.message_key, "hi", digest.params)
+    text = worker_renderer.text(digest.message_key, "hi", digest.params)
     assert "पटना" in text and "5 अन्य" in text and len(text) < 250
     assert "9876500001" not in caplog.text and "+91******0001" in caplog.text
 
 
 def test_circle_without_manager_is_counted_and_warned(
         engine: Engine, session_factory: sessionmaker[Session],
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, worker_renderer: Renderer) -> None:
     with session_factory.begin() as s:
         _file(s, make_consumer(s, mobile="+917000000901"), "no_supply")
         _file(s, _gaya_consumer(s, "+917000000902"), "no_supply")
@@ -168,7 +169,8 @@ def test_dry_run_counts_and_writes_nothing(engine: Engine,
 
 
 def test_opted_out_and_unverified_contacts_are_not_notified(
-        engine: Engine, session_factory: sessionmaker[Session]) -> None:
+        engine: Engine, session_factory: sessionmaker[Session],
+        worker_renderer: Renderer) -> None:
     with session_factory.begin() as s:
         consumer = make_consumer(s, mobile="+917000000961")
         contact = _contact(s, consumer)

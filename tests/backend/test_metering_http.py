@@ -26,6 +26,7 @@ from backend.platform.clock import utcnow
 from backend.platform.errors import InvalidInput, NotFound
 from backend.services import build_backend
 from bot.app import create_app
+from bot.composition import compose
 from tests.factories import make_consumer
 from tests.servers import clear_settings_env, closed_port, make_settings, serve
 
@@ -45,7 +46,7 @@ def live(migrated_engine: Engine) -> Iterator[Live]:
     url = migrated_engine.url.render_as_string(hide_password=False)
     with pytest.MonkeyPatch.context() as mp:
         clear_settings_env(mp)
-        app = create_app(make_settings(url))
+        app = create_app(compose(make_settings(url)))
         with serve(app) as base_url:
             yield Live(base_url, url)
 

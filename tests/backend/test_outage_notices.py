@@ -68,7 +68,7 @@ def test_open_extend_close_each_tell_the_area(session_factory: sessionmaker[Sess
 
 
 def test_the_extension_notice_reads_well_in_every_language(
-        session_factory: sessionmaker[Session]) -> None:
+        session_factory: sessionmaker[Session], worker_renderer: Renderer) -> None:
     with session_factory.begin() as s:
         make_consumer(s)
     opened = open_outage(session_factory, PATNA, now=NOW, reason="feeder fault",
@@ -77,7 +77,7 @@ def test_the_extension_notice_reads_well_in_every_language(
                   expected_restore_at=NOW + timedelta(hours=3), staff="ops")
     with session_factory() as s:
         row = s.scalars(select(OutboxMessage)).one()
-    renderer = Renderer(defaults={"helpline": "1912"})
+    renderer = worker_renderer
     for language in ("hi", "hi-Latn", "en"):
         text = renderer.text(row.message_key, language, from_outbox(row.params), now=NOW)
         assert "1912" in text and "feeder fault" in text and "{" not in text

@@ -35,6 +35,7 @@ from backend.platform.leader_lock import (
 from backend.scheduler import JOBS, SchedulerService, parse_trigger, use_backend
 from backend.services import Backend, build_backend
 from bot.app import create_app
+from bot.composition import compose
 from tests.backend import scheduler_probe as probe
 from tests.factories import make_consumer
 from tests.servers import make_settings
@@ -201,7 +202,8 @@ def test_embedded_scheduler_starts_and_stops_with_the_app(db_url: str, engine: E
                                                           tmp_path: Path) -> None:
     probe.reset(engine)
     monkeypatch.chdir(tmp_path)
-    app = create_app(make_settings(db_url, scheduler_lock_retry_s=0.2), scheduler=True)
+    app = create_app(compose(make_settings(db_url, scheduler_lock_retry_s=0.2)),
+                     scheduler=True)
     service = app.state.scheduler
     with TestClient(app):
         wait_for(lambda: service.is_leader, "the embedded scheduler to lead")
@@ -209,7 +211,7 @@ def test_embedded_scheduler_starts_and_stops_with_the_app(db_url: str, engine: E
     assert not service.is_leader
     use_backend(None)
     probe.drop(engine)
-    plain = create_app(make_settings(db_url))
+    plain = create_app(compose(make_settings(db_url)))
     assert plain.state.scheduler is None  # off unless asked (tests, `serve` decides)
     plain.state.backend.close()
 

@@ -14,6 +14,7 @@ from backend.care import complaints, handoff
 from backend.contacts import identity
 from backend.models import OutboxMessage
 from bot.app import create_app
+from bot.composition import compose
 from tests.factories import T0, make_consumer
 from tests.servers import clear_settings_env, make_settings
 
@@ -25,7 +26,8 @@ RO = {"X-API-Key": "ro-key"}
 def client(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[TestClient]:  # noqa: ANN001
     clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
-    with TestClient(create_app(make_settings(db_url)), raise_server_exceptions=False) as c:
+    app = create_app(compose(make_settings(db_url)))
+    with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
 

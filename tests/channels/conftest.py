@@ -12,10 +12,11 @@ import pytest
 import yaml
 from twilio.request_validator import RequestValidator
 
-from backend.services import Backend, build_backend
+from backend.services import Backend
 from bot.app import create_app
+from bot.composition import compose
 from bot.settings import AppSettings
-from bot.wiring import Assistant, build_assistant
+from bot.wiring import Assistant
 from nlu import NluSettings, Parser, build_parser
 from tests.channels.fakes import FakeTelegram, FakeTwilio, running
 from tests.servers import serve
@@ -94,8 +95,8 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 def stack(db_url: str, tmp_path: Path, parser: Parser, fake_twilio: FakeTwilio,
           fake_telegram: FakeTelegram) -> Iterator[Stack]:
     settings = channel_settings(db_url, tmp_path, fake_twilio.url, fake_telegram.url)
-    backend = build_backend(settings)
-    assistant = build_assistant(backend, parser)
-    app = create_app(settings, backend, assistant=assistant)
+    components = compose(settings, parser=parser)
+    app = create_app(components)
     with serve(app) as url, httpx.Client(timeout=10) as http:
-        yield Stack(url, http, backend, assistant, fake_twilio, fake_telegram, settings)
+        yield Stack(url, http, components.backend, components.assistant, fake_twilio,
+                    fake_telegram, settings)

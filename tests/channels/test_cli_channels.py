@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import channels_line, main
+from bot.cli import main
+from bot.cli.serving import channels_line
 from bot.settings import AppSettings
 from tests.channels.conftest import BOT_TOKEN, TG_SECRET, channel_settings
 from tests.channels.fakes import FakeTelegram
@@ -59,15 +60,13 @@ def test_channels_line(tmp_path: Path) -> None:
 def test_off_channels_answer_404(db_url: str, tmp_path: Path, parser) -> None:  # noqa: ANN001
     import httpx
 
-    from backend.services import build_backend
     from bot.app import create_app
-    from bot.wiring import build_assistant
+    from bot.composition import compose
     from tests.servers import serve
 
     settings = channel_settings(db_url, tmp_path, "http://127.0.0.1:9", "http://127.0.0.1:9",
                                 twilio_auth_token=None, telegram_webhook_secret=None)
-    backend = build_backend(settings)
-    app = create_app(settings, backend, assistant=build_assistant(backend, parser))
+    app = create_app(compose(settings, parser=parser))
     with serve(app) as url:
         for path in ("/webhooks/twilio/whatsapp", "/webhooks/twilio/sms",
                      "/webhooks/twilio/status", "/webhooks/telegram"):

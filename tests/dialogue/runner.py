@@ -36,7 +36,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -164,7 +164,7 @@ class Runner:
     engine: Engine
     rules: Rules
     parser: Parser
-    renderer: Renderer = field(default_factory=Renderer)
+    renderer: Renderer  # the composition root's (tests: the worker_renderer fixture)
 
     def run(self, transcript: Transcript) -> list[str]:
         setup = transcript.setup

@@ -1,6 +1,7 @@
-"""Web chat (`/chat`): off unless WEB_CHAT_ENABLED=1; the page is self-contained (no CDN);
-the JSON endpoint drives the real engine as the chosen channel and returns rendered
-replies with buttons (WhatsApp) or numbered lists (SMS). SQLite and PostgreSQL."""
+"""Web chat (`/chat`): off unless WEB_CHAT_ENABLED=1 and APP_ENV=demo; the page is
+self-contained (no CDN); the JSON endpoint drives the real engine as the chosen channel
+and returns rendered replies with buttons (WhatsApp) or numbered lists (SMS). SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.services import build_backend
 from bot.app import create_app
-from bot.wiring import build_assistant
+from bot.composition import compose
 from nlu import Parser
 from tests.factories import make_consumer
 from tests.servers import clear_settings_env, make_settings
@@ -22,12 +22,11 @@ def chat(db_url: str, nlu_parser: Parser, monkeypatch: pytest.MonkeyPatch,
          tmp_path) -> Iterator[TestClient]:  # noqa: ANN001
     clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("WEB_CHAT_ENABLED", "1")
-    settings = make_settings(db_url)
-    backend = build_backend(settings)
-    with backend.sessions.begin() as s:
+    components = compose(make_settings(db_url, app_env="demo", web_chat_enabled=True),
+                         parser=nlu_parser)
+    with components.backend.sessions.begin() as s:
         make_consumer(s, ca="100000801", mobile="+917000000801", balance_paise=45_000)
-    app = create_app(settings, backend, assistant=build_assistant(backend, nlu_parser))
+    app = create_app(components)
     with TestClient(app) as client:
         yield client
 
@@ -36,11 +35,13 @@ def test_web_chat_is_off_by_default(db_url: str, monkeypatch: pytest.MonkeyPatch
                                     tmp_path) -> None:  # noqa: ANN001
     clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("WEB_CHAT_ENABLED", raising=False)
-    with TestClient(create_app(make_settings(db_url))) as client:
-        assert client.get("/chat").status_code == 404
-        assert client.post("/chat/send", json={"address": "+917000000801"}).status_code == 404
-        assert 'href="/chat"' not in client.get("/").text
+    for settings in (make_settings(db_url, app_env="demo"),  # not asked for
+                     make_settings(db_url, web_chat_enabled=True)):  # refused in production
+        with TestClient(create_app(compose(settings))) as client:
+            assert client.get("/chat").status_code == 404
+            assert client.post("/chat/send",
+                               json={"address": "+917000000801"}).status_code == 404
+            assert 'href="/chat"' not in client.get("/").text
 
 
 def test_page_and_demo_consumers(chat: TestClient) -> None:
@@ -68,3 +69,26 @@ def test_talk_as_a_consumer_on_whatsapp_and_sms(chat: TestClient) -> None:
     assert reply["buttons"] == [] and "1. Android" in reply["text"] and reply["segments"] >= 1
     bad = chat.post("/chat/send", json={"channel": "fax", "address": "+917000000801"})
     assert bad.status_code == 422
+
+
+def test_serve_refuses_the_web_chat_in_production(db_url: str, tmp_path,  # noqa: ANN001
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    clear_settings_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
+    env = {"DATABASE_URL": db_url, "WEB_CHAT_ENABLED": "1", "SCHEDULER_EMBEDDED": "0"}
+    production = CliRunner().invoke(main, ["serve"], env=env)
+    assert production.exit_code == 0, production.output
+    assert "mode: production" in production.output
+    assert "WEB_CHAT_ENABLED=1 is refused with APP_ENV=production" in production.output
+    demo = CliRunner().invoke(main, ["serve"], env={**env, "APP_ENV": "demo"})
+    assert "mode: demo" in demo.output and "refused" not in demo.output
+    with TestClient(served[0]) as off, TestClient(served[1]) as on:  # type: ignore[arg-type]
+        assert off.get("/chat").status_code == 404
+        assert on.get("/chat").status_code == 200

@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 from backend.platform import migrate
-from backend.services import build_backend
 from bot.app import create_app
-from bot.wiring import build_assistant
+from bot.composition import compose
 from nlu import NluSettings, build_parser
 from tests.factories import make_consumer
 from tests.servers import clear_settings_env, make_settings, serve
@@ -53,16 +52,15 @@ def chat_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     _require_browser()
     clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("WEB_CHAT_ENABLED", "1")
     db_url = f"sqlite:///{tmp_path / 'chat.db'}"
     migrate.upgrade(db_url)
-    settings = make_settings(db_url)
-    backend = build_backend(settings)
-    with backend.sessions.begin() as s:
-        make_consumer(s, ca="100000901", mobile=MOBILE, balance_paise=45_000)
     parser = build_parser(NluSettings(model_path=tmp_path / "nlu" / "model.joblib"))
     parser.parse("namaste")  # train now, not inside the first browser request
-    app = create_app(settings, backend, assistant=build_assistant(backend, parser))
+    components = compose(make_settings(db_url, app_env="demo", web_chat_enabled=True),
+                         parser=parser)
+    with components.backend.sessions.begin() as s:
+        make_consumer(s, ca="100000901", mobile=MOBILE, balance_paise=45_000)
+    app = create_app(components)
     with serve(app) as url:
         yield url
 

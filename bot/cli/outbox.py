@@ -8,11 +8,7 @@ import json
 import click
 
 from backend.platform.clock import utcnow
-from bot.cli_backend import command_backend
-
-
-def _sessions():  # noqa: ANN202
-    return command_backend().sessions
+from bot.cli.context import CliApp, pass_app
 
 
 @click.group()
@@ -24,12 +20,13 @@ def outbox() -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--channel", default=None, help="Only this channel (whatsapp, sms, ...).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def dead(limit: int, channel: str | None, as_json: bool) -> None:
+@pass_app
+def dead(app: CliApp, limit: int, channel: str | None, as_json: bool) -> None:
     """Dead letters, newest first: id, channel, masked address, message key, attempts,
     when queued (UTC) and the last error."""
     from backend.messaging.admin import dead_letters
 
-    with _sessions()() as session:
+    with app.backend().sessions() as session:
         letters = dead_letters(session, limit=limit, channel=channel)
     for d in letters:
         if as_json:
@@ -46,12 +43,13 @@ def dead(limit: int, channel: str | None, as_json: bool) -> None:
 
 @outbox.command("retry")
 @click.argument("ids", nargs=-1, required=True, type=click.IntRange(1))
-def retry(ids: tuple[int, ...]) -> None:
+@pass_app
+def retry(app: CliApp, ids: tuple[int, ...]) -> None:
     """Queue dead letters IDS again, with a fresh set of attempts. Messages that are not
     dead (unknown, pending, being sent, sent) are left alone and make the exit code 1."""
     from backend.messaging.admin import requeue
 
-    with _sessions().begin() as session:
+    with app.backend().sessions.begin() as session:
         done = requeue(session, ids, utcnow())
     if done:
         click.echo(f"requeued {len(done)}: " + " ".join(f"#{i}" for i in done))
@@ -63,12 +61,13 @@ def retry(ids: tuple[int, ...]) -> None:
 
 @outbox.command("stats")
 @click.option("--json", "as_json", is_flag=True)
-def stats(as_json: bool) -> None:
+@pass_app
+def stats(app: CliApp, as_json: bool) -> None:
     """Messages by channel and status."""
     from backend.messaging.admin import counts
     from backend.models import OutboxStatus
 
-    with _sessions()() as session:
+    with app.backend().sessions() as session:
         table = counts(session)
     if as_json:
         click.echo(json.dumps(table, sort_keys=True))
@@ -81,5 +80,3 @@ def stats(as_json: bool) -> None:
     totals = [sum(t.get(s, 0) for t in table.values()) for s in statuses]
     click.echo("all\t" + "\t".join(map(str, totals)) + f"\t{sum(totals)}")
 
-
-COMMANDS = (outbox,)

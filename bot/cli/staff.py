@@ -1,7 +1,8 @@
 """Staff commands until the dashboard: outage notices (`sahayak outage
 add|list|extend|close`, each a `backend.engagement.outages` use case), app adoption per
-circle (`sahayak report adoption`), complaint status changes and replies to handed-off
-conversations (both reach the consumer through the outbox)."""
+circle (`sahayak report adoption`), complaint status changes and the SLA escalation pass
+(`sahayak complaint status|escalate`), and replies to handed-off conversations (all reach
+the consumer through the outbox)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from backend.platform.clock import utcnow
-from backend.platform.errors import DomainError
-from bot.cli_backend import command_backend
-
-_backend = command_backend
-
-
-def _fail(exc: DomainError) -> click.ClickException:
-    return click.ClickException(exc.reason)
+from bot.cli.context import CliApp, pass_app
 
 
 def _told(kind: str, outcome) -> None:  # noqa: ANN001 - an engagement.outages.OutageOutcome
@@ -47,30 +40,30 @@ def outage() -> None:
 @click.option("--notify", is_flag=True,
               help="Also message the area's consumers now (sahayak broadcast status ID).")
 @click.option("--staff", help="Who posts it (needed with --notify).")
-def outage_add(circle_code: str | None, division_id: int | None, subdivision_id: int | None,
-               hours: float | None, reason: str, notify: bool, staff: str | None) -> None:
+@pass_app
+def outage_add(app: CliApp, circle_code: str | None, division_id: int | None,
+               subdivision_id: int | None, hours: float | None, reason: str, notify: bool,
+               staff: str | None) -> None:
     from backend.engagement.outages import OutageArea, open_outage
 
     if notify and (not staff or not reason.strip()):
         raise click.UsageError("--notify needs --staff and a --reason consumers can read")
-    now = utcnow()
-    try:
-        outcome = open_outage(_backend().sessions,
-                              OutageArea(circle_code, division_id, subdivision_id), now=now,
-                              reason=reason, notify=notify, staff=staff, progress=_fanned,
-                              expected_restore_at=None if hours is None
-                              else now + timedelta(hours=hours))
-    except DomainError as exc:
-        raise _fail(exc) from exc
+    now = app.components.clock()
+    outcome = open_outage(app.backend().sessions,
+                          OutageArea(circle_code, division_id, subdivision_id), now=now,
+                          reason=reason, notify=notify, staff=staff, progress=_fanned,
+                          expected_restore_at=None if hours is None
+                          else now + timedelta(hours=hours))
     click.echo(f"outage {outcome.notice_id} added")
     _told("outage notice", outcome)
 
 
 @outage.command("list")
-def outage_list() -> None:
+@pass_app
+def outage_list(app: CliApp) -> None:
     from backend.care import outages
 
-    backend = _backend()
+    backend = app.backend()
     with backend.sessions() as s:
         notices = outages.active(s)
         for n in notices:
@@ -88,18 +81,17 @@ def outage_list() -> None:
               help="New expected restoration, hours from now.")
 @click.option("--notify", is_flag=True, help="Also tell the area's consumers the new time.")
 @click.option("--staff", help="Who extends it (needed with --notify).")
-def outage_extend(notice_id: int, hours: float, notify: bool, staff: str | None) -> None:
+@pass_app
+def outage_extend(app: CliApp, notice_id: int, hours: float, notify: bool,
+                  staff: str | None) -> None:
     from backend.engagement.outages import extend_outage
 
     if notify and not staff:
         raise click.UsageError("--notify needs --staff")
-    backend, now = _backend(), utcnow()
-    try:
-        outcome = extend_outage(backend.sessions, notice_id,
-                                expected_restore_at=now + timedelta(hours=hours), now=now,
-                                notify=notify, staff=staff, progress=_fanned)
-    except DomainError as exc:
-        raise _fail(exc) from exc
+    backend, now = app.backend(), app.components.clock()
+    outcome = extend_outage(backend.sessions, notice_id,
+                            expected_restore_at=now + timedelta(hours=hours), now=now,
+                            notify=notify, staff=staff, progress=_fanned)
     assert outcome.expected_restore_at is not None
     restore = outcome.expected_restore_at.astimezone(backend.tz)
     click.echo(f"outage {notice_id} now expected back by {restore:%Y-%m-%d %H:%M}")
@@ -110,16 +102,14 @@ def outage_extend(notice_id: int, hours: float, notify: bool, staff: str | None)
 @click.argument("notice_id", type=int)
 @click.option("--notify", is_flag=True, help="Also tell the area's consumers it is restored.")
 @click.option("--staff", help="Who closes it (needed with --notify).")
-def outage_close(notice_id: int, notify: bool, staff: str | None) -> None:
+@pass_app
+def outage_close(app: CliApp, notice_id: int, notify: bool, staff: str | None) -> None:
     from backend.engagement.outages import close_outage
 
     if notify and not staff:
         raise click.UsageError("--notify needs --staff")
-    try:
-        outcome = close_outage(_backend().sessions, notice_id, now=utcnow(), notify=notify,
-                               staff=staff, progress=_fanned)
-    except DomainError as exc:
-        raise _fail(exc) from exc
+    outcome = close_outage(app.backend().sessions, notice_id, now=app.components.clock(),
+                           notify=notify, staff=staff, progress=_fanned)
     click.echo(f"outage {notice_id} closed")
     _told("restored notice", outcome)
 
@@ -131,11 +121,12 @@ def report() -> None:
 
 
 @report.command("adoption")
-def report_adoption() -> None:
+@pass_app
+def report_adoption(app: CliApp) -> None:
     """App adoption per circle: connections, answered "is the app installed?", installed."""
     from backend.engagement import adoption
 
-    with _backend().sessions() as s:
+    with app.backend().sessions() as s:
         rows = adoption.per_circle(s)
     click.echo(f"{'circle':<16}{'consumers':>10}{'answered':>10}{'installed':>10}{'%':>7}")
     for r in rows:
@@ -154,15 +145,37 @@ def complaint() -> None:
 @click.argument("status", type=click.Choice(["open", "in_progress", "resolved", "closed"]))
 @click.option("--note", default="")
 @click.option("--staff", required=True, help="Who makes the change (kept in the history).")
-def complaint_status(ticket: str, status: str, note: str, staff: str) -> None:
+@pass_app
+def complaint_status(app: CliApp, ticket: str, status: str, note: str, staff: str) -> None:
     from backend.care import complaints
 
-    with _backend().sessions.begin() as s:
-        try:
-            queued = complaints.change_status(s, ticket, status, note, staff, utcnow())
-        except DomainError as exc:
-            raise _fail(exc) from exc
+    with app.backend().sessions.begin() as s:
+        queued = complaints.change_status(s, ticket, status, note, staff, app.components.clock())
     click.echo(f"{complaints.normalise_ticket(ticket)} -> {status}; {queued} message(s) queued")
+
+
+@complaint.command("escalate")
+@click.option("--dry-run", is_flag=True, help="Count what would happen; write nothing.")
+@pass_app
+def complaint_escalate(app: CliApp, dry_run: bool) -> None:
+    """Escalate open complaints past their SLA: flag them, tell the consumer, send each
+    circle's manager one digest. A second run straight after does nothing."""
+    from backend.care.escalation import escalate
+
+    backend = app.backend()
+    with backend.engine.begin() as conn:
+        result = escalate(conn, app.components.clock(), dry_run=dry_run)
+    backend.close()
+    click.echo(f"{'would escalate' if dry_run else 'escalated'} {result.escalated} overdue "
+               "complaints")
+    click.echo(f"{'would queue' if dry_run else 'queued'} {result.consumer_messages} "
+               f"consumer messages and {result.digests} manager digests")
+    for code, count in sorted(result.circles_without_manager.items()):
+        click.echo(f"circle {code} has no manager: {count} overdue complaints not reported "
+                   "(sahayak manager set)", err=True)
+    if result.without_circle:
+        click.echo(f"{result.without_circle} overdue reports have no connection, hence no "
+                   "circle or manager", err=True)
 
 
 @click.group()
@@ -171,11 +184,12 @@ def handoff() -> None:
 
 
 @handoff.command("list")
-def handoff_list() -> None:
+@pass_app
+def handoff_list(app: CliApp) -> None:
     from backend.care import handoff as service
     from backend.messaging.senders import mask_address
 
-    with _backend().sessions() as s:
+    with app.backend().sessions() as s:
         for c in service.pending(s):
             since = (c.handoff_at or datetime.min.replace(tzinfo=UTC)).isoformat()
             click.echo(f"{c.id}\t{c.channel.value}\t{mask_address(c.address)}\t"
@@ -187,15 +201,11 @@ def handoff_list() -> None:
 @click.argument("text")
 @click.option("--staff", required=True)
 @click.option("--release", is_flag=True, help="Hand the conversation back to the bot too.")
-def handoff_reply(contact_id: int, text: str, staff: str, release: bool) -> None:
+@pass_app
+def handoff_reply(app: CliApp, contact_id: int, text: str, staff: str, release: bool) -> None:
     from backend.care import handoff as service
 
-    with _backend().sessions.begin() as s:
-        try:
-            result = service.reply(s, contact_id, text, staff, utcnow(), release_after=release)
-        except DomainError as exc:
-            raise _fail(exc) from exc
+    with app.backend().sessions.begin() as s:
+        result = service.reply(s, contact_id, text, staff, app.components.clock(),
+                               release_after=release)
     click.echo("reply queued" + (" and conversation released" if result.released else ""))
-
-
-COMMANDS = (outage, report, complaint, handoff)

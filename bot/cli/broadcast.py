@@ -8,28 +8,21 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from backend.platform.clock import utcnow
-from backend.platform.errors import DomainError
-from bot.cli_backend import command_backend
+from bot.cli.context import CliApp, pass_app
 
-_backend = command_backend
-
-
-def _fail(exc: DomainError) -> click.ClickException:
-    return click.ClickException(exc.reason)
-
-
-def _render_text():  # noqa: ANN202
-    """(key, language, outbox params) -> the text the recipient reads, from the catalogs."""
-    from bot.dialogue.config import load_assistant_config
-    from bot.formatting import from_outbox
+if TYPE_CHECKING:
     from bot.i18n import Renderer
 
-    renderer = Renderer(defaults={"helpline": load_assistant_config().helpline})
+
+def _render_text(renderer: Renderer):  # noqa: ANN202
+    """(key, language, outbox params) -> the text the recipient reads, with the
+    composition root's renderer (the one the worker sends with)."""
+    from bot.formatting import from_outbox
 
     def render(key: str, language: str, params: Mapping[str, Any]) -> str:
         return renderer.text(key, language, from_outbox(params), now=utcnow())
@@ -132,7 +125,9 @@ def broadcast() -> None:
 @click.option("--open-complaint/--no-open-complaint", "open_complaint", default=None)
 @click.option("--at", "at_text", help="Send at YYYY-MM-DD HH:MM India time (else a draft).")
 @click.option("--staff", required=True, help="Who creates it (kept on the broadcast).")
-def create(title: str, message_class: str, body_hi: str | None, body_hi_file: Path | None,
+@pass_app
+def create(app: CliApp, title: str, message_class: str, body_hi: str | None,
+           body_hi_file: Path | None,
            body_en: str | None, body_en_file: Path | None, body_hi_latn: str | None,
            body_hi_latn_file: Path | None, template_sid: str | None,
            template_vars: tuple[str, ...], discom: str | None, circle: str | None,
@@ -149,7 +144,7 @@ def create(title: str, message_class: str, body_hi: str | None, body_hi_file: Pa
     if hi is None or en is None:
         raise click.UsageError("both a Hindi and an English body are needed "
                                "(--body-hi/--body-hi-file, --body-en/--body-en-file)")
-    backend = _backend()
+    backend = app.backend()
     now = utcnow()
     draft = Draft(
         title=title, message_class=message_class, body_hi=hi, body_en=en, created_by=staff,
@@ -160,30 +155,25 @@ def create(title: str, message_class: str, body_hi: str | None, body_hi_file: Pa
                         app_installed=app_installed, balance=balance,
                         balance_paise=_paise(balance_rupees), open_complaint=open_complaint),
         scheduled_at=_when(at_text, backend.tz))
-    try:
-        with backend.sessions.begin() as s:
-            b = service.create(s, draft, now)
-            bid, status = b.id, b.status.value
-    except DomainError as exc:
-        raise _fail(exc) from exc
+    with backend.sessions.begin() as s:
+        b = service.create(s, draft, now)
+        bid, status = b.id, b.status.value
     click.echo(f"broadcast {bid} created ({status}); next: sahayak broadcast preview {bid}")
 
 
 @broadcast.command("preview")
 @click.argument("broadcast_id", type=int)
-def preview(broadcast_id: int) -> None:
+@pass_app
+def preview(app: CliApp, broadcast_id: int) -> None:
     """Who would get it (per channel and language), who is skipped, SMS cost per language."""
     from backend.engagement.broadcasts import service
     from backend.engagement.broadcasts.spec import Segment
 
-    backend = _backend()
-    try:
-        with backend.sessions() as s:
-            b = service.get(s, broadcast_id)
-            segment = Segment.from_dict(b.segment).describe()
-            result = service.preview(s, broadcast_id, _render_text())
-    except DomainError as exc:
-        raise _fail(exc) from exc
+    backend = app.backend()
+    with backend.sessions() as s:
+        b = service.get(s, broadcast_id)
+        segment = Segment.from_dict(b.segment).describe()
+        result = service.preview(s, broadcast_id, _render_text(app.components.renderer))
     click.echo(f"broadcast {broadcast_id}: {segment}")
     click.echo(f"{'channel':<10}{'language':<10}{'recipients':>12}")
     for (channel, language), n in sorted(result.recipients.items()):
@@ -199,16 +189,14 @@ def preview(broadcast_id: int) -> None:
 @click.argument("broadcast_id", type=int)
 @click.option("--chunk", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Consumers per transaction (progress is shown per chunk).")
-def send(broadcast_id: int, chunk: int) -> None:
+@pass_app
+def send(app: CliApp, broadcast_id: int, chunk: int) -> None:
     """Queue it into the outbox now (a rerun queues nobody twice)."""
     from backend.engagement.broadcasts import service
 
-    backend = _backend()
-    try:
-        report = service.send(backend.sessions, broadcast_id, utcnow(), chunk=chunk,
-                              progress=_progress, window=backend.promotional_window)
-    except DomainError as exc:
-        raise _fail(exc) from exc
+    backend = app.backend()
+    report = service.send(backend.sessions, broadcast_id, utcnow(), chunk=chunk,
+                          progress=_progress, window=backend.promotional_window)
     assert report is not None
     click.echo(f"broadcast {broadcast_id}: {report.queued:,} queued now, "
                f"{report.recipients:,} recipients in all, "
@@ -216,11 +204,12 @@ def send(broadcast_id: int, chunk: int) -> None:
 
 
 @broadcast.command("send-due")
-def send_due() -> None:
+@pass_app
+def send_due(app: CliApp) -> None:
     """Send scheduled broadcasts whose time has come (for cron, until the scheduler)."""
     from backend.engagement.broadcasts import service
 
-    backend = _backend()
+    backend = app.backend()
     reports = service.send_due(backend.sessions, utcnow(), progress=_progress,
                                window=backend.promotional_window)
     for r in reports:
@@ -237,20 +226,18 @@ def send_due() -> None:
                                               "dead", "cancelled"]),
               help="List only recipients with this outcome.")
 @click.option("--offset", type=click.IntRange(min=0), default=0)
-def status(broadcast_id: int, show: int, outcome: str | None, offset: int) -> None:
+@pass_app
+def status(app: CliApp, broadcast_id: int, show: int, outcome: str | None, offset: int) -> None:
     """Totals from the outbox rows, and optionally recipients one page at a time."""
     from backend.engagement.broadcasts import service
 
-    backend = _backend()
-    try:
-        with backend.sessions() as s:
-            b = service.get(s, broadcast_id)
-            click.echo(_show(b))
-            totals = service.totals(s, broadcast_id)
-            rows = (service.recipients(s, broadcast_id, outcome=outcome, limit=show,
-                                       offset=offset) if show else [])
-    except DomainError as exc:
-        raise _fail(exc) from exc
+    backend = app.backend()
+    with backend.sessions() as s:
+        b = service.get(s, broadcast_id)
+        click.echo(_show(b))
+        totals = service.totals(s, broadcast_id)
+        rows = (service.recipients(s, broadcast_id, outcome=outcome, limit=show,
+                                   offset=offset) if show else [])
     for name in ("queued", "sent", "delivered", "read", "failed", "dead", "cancelled",
                  "skipped_opted_out"):
         click.echo(f"{name:<20}{getattr(totals, name):>12,}")
@@ -261,56 +248,54 @@ def status(broadcast_id: int, show: int, outcome: str | None, offset: int) -> No
                    f"{sent}\t{r.error or ''}")
 
 
-def _control(action: str, broadcast_id: int) -> None:
+def _control(app: CliApp, action: str, broadcast_id: int) -> None:
     from backend.engagement.broadcasts import service
 
-    backend = _backend()
-    try:
-        with backend.sessions.begin() as s:
-            if action == "cancel":
-                n = service.cancel(s, broadcast_id, utcnow())
-                message = f"broadcast {broadcast_id} cancelled; {n:,} unsent message(s) dropped"
-            else:
-                b = getattr(service, action)(s, broadcast_id, utcnow())
-                message = f"broadcast {broadcast_id} {b.status.value}"
-    except DomainError as exc:
-        raise _fail(exc) from exc
+    backend = app.backend()
+    with backend.sessions.begin() as s:
+        if action == "cancel":
+            n = service.cancel(s, broadcast_id, utcnow())
+            message = f"broadcast {broadcast_id} cancelled; {n:,} unsent message(s) dropped"
+        else:
+            b = getattr(service, action)(s, broadcast_id, utcnow())
+            message = f"broadcast {broadcast_id} {b.status.value}"
     click.echo(message)
 
 
 @broadcast.command("pause")
 @click.argument("broadcast_id", type=int)
-def pause(broadcast_id: int) -> None:
+@pass_app
+def pause(app: CliApp, broadcast_id: int) -> None:
     """Hold it: workers send none of its messages until `resume`."""
-    _control("pause", broadcast_id)
+    _control(app, "pause", broadcast_id)
 
 
 @broadcast.command("resume")
 @click.argument("broadcast_id", type=int)
-def resume(broadcast_id: int) -> None:
+@pass_app
+def resume(app: CliApp, broadcast_id: int) -> None:
     """Carry on after `pause`."""
-    _control("resume", broadcast_id)
+    _control(app, "resume", broadcast_id)
 
 
 @broadcast.command("cancel")
 @click.argument("broadcast_id", type=int)
-def cancel(broadcast_id: int) -> None:
+@pass_app
+def cancel(app: CliApp, broadcast_id: int) -> None:
     """Stop for good; messages not yet sent are marked cancelled."""
-    _control("cancel", broadcast_id)
+    _control(app, "cancel", broadcast_id)
 
 
 @broadcast.command("list")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-def list_(limit: int) -> None:
+@pass_app
+def list_(app: CliApp, limit: int) -> None:
     """The latest broadcasts: id, status, class, scheduled time, recipients, title."""
     from backend.engagement.broadcasts import service
 
-    with _backend().sessions() as s:
+    with app.backend().sessions() as s:
         rows = [_show(b) for b in service.list_broadcasts(s, limit)]
     for row in rows:
         click.echo(row)
     if not rows:
         click.echo("no broadcasts yet")
-
-
-COMMANDS = (broadcast,)

@@ -1,0 +1,5 @@
+"""`python -m bot.cli` = `sahayak`."""
+
+from bot.cli import main
+
+main()

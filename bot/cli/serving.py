@@ -1,0 +1,144 @@
+"""`sahayak serve | worker | scheduler`: the long-running processes, each built from the
+composition root's components."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import TYPE_CHECKING
+
+import click
+
+from bot.cli.context import CliApp, pass_app
+
+if TYPE_CHECKING:
+    from bot.settings import AppSettings
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              envvar="WEB_CONCURRENCY",
+              help="Server processes sharing the port (env WEB_CONCURRENCY); about one per core.")
+@pass_app
+def serve(app: CliApp, host: str, port: int, workers: int) -> None:
+    """Serve the web app (landing page, REST API, docs, channel webhooks)."""
+    import uvicorn
+
+    from bot.app import create_app
+
+    settings = app.settings
+    # built here even with --workers, so a bad SCHEDULER_* schedule stops us now
+    web = create_app(app.components, scheduler=settings.scheduler_embedded)
+    click.echo(f"Bijli Sahayak on http://{host}:{port}  (API docs: /docs)"
+               + (f", {workers} worker processes" if workers > 1 else ""))
+    click.echo(f"mode: {settings.app_env}")
+    click.echo(channels_line(settings))
+    if settings.web_chat_enabled and not settings.web_chat_on:
+        click.echo("warning: WEB_CHAT_ENABLED=1 is refused with APP_ENV=production (the web "
+                   "chat lets anyone talk as any number): /chat is not served", err=True)
+    click.echo("scheduler: embedded (one process runs the jobs; SCHEDULER_EMBEDDED=0 if a "
+               "`sahayak scheduler` runs them)" if settings.scheduler_embedded
+               else "scheduler: not embedded (run `sahayak scheduler`)")
+    if not settings.operator_api_keys:
+        click.echo("note: OPERATOR_API_KEYS is not set, so the REST API refuses every call")
+    if workers > 1:  # each worker process builds its own app from the environment
+        uvicorn.run("bot.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level=settings.log_level.lower())
+    else:
+        uvicorn.run(web, host=host, port=port, log_level=settings.log_level.lower())
+
+
+def channels_line(settings: AppSettings) -> str:
+    """Which channels `serve` answers on, and the webhook URLs to give the providers."""
+    names = settings.enabled_channels()
+    if not names:
+        return ("channels: none on (set TWILIO_* + PUBLIC_BASE_URL for WhatsApp/SMS, "
+                "TELEGRAM_BOT_TOKEN + TELEGRAM_WEBHOOK_SECRET for Telegram)")
+    paths = {"whatsapp": "/webhooks/twilio/whatsapp", "sms": "/webhooks/twilio/sms",
+             "telegram": "/webhooks/telegram"}
+    base = settings.public_base_url or ""
+    return "channels on: " + ", ".join(f"{n} ({base}{paths[n]})" for n in names)
+
+
+@click.command()
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--poll-interval", default=1.0, show_default=True, type=float,
+              help="Seconds to sleep when there is nothing to send.")
+@click.option("--worker-id", default=None, help="Name in logs (default host:pid).")
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 64),
+              help="Sends in flight at once within a batch (rate per worker x provider "
+              "latency, e.g. 50/s x 0.3 s = 15).")
+@click.option("--lease", "lease_s", default=300.0, show_default=True,
+              type=click.FloatRange(1, 86_400),
+              help="Seconds a claimed batch stays this worker's; a killed worker's batch is "
+              "sent again after it.")
+@pass_app
+def worker(app: CliApp, batch_size: int, poll_interval: float, worker_id: str | None,
+           concurrency: int, lease_s: float) -> None:
+    """Send queued outbox messages until stopped (Ctrl-C / SIGTERM). Run several at once
+    on PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED, and OUTBOX_RATE_LIMITS
+    hold for all workers together."""
+    from backend.messaging.outbox import RetryPolicy, run_worker
+    from backend.messaging.pace import RateLimits
+
+    settings = app.settings
+    limits = RateLimits.from_settings(settings)
+    backend = app.backend()
+    stop = _stop_on_signals()
+    sender = app.components.sender  # the composition root's renderer: helpline and all
+    on = settings.enabled_channels() or (["telegram"] if settings.telegram_bot_token else [])
+    fallback = "HTTP gateway" if settings.outbox_http_url else "console: logged, not sent"
+    click.echo(f"outbox worker started (channels: {', '.join(on) or 'none'}; "
+               f"others: {fallback})")
+    if limits.rates:
+        click.echo("rate limits (msg/s, all workers together): " + ", ".join(
+            f"{c}={r:g}" for c, r in sorted(limits.rates.items())))
+    totals = run_worker(backend.sessions, sender, stop_event=stop,
+                        poll_interval_s=poll_interval, batch_size=batch_size,
+                        policy=RetryPolicy.from_settings(settings), worker_id=worker_id,
+                        lease_s=lease_s, limits=limits, concurrency=concurrency)
+    click.echo(f"worker stopped: sent {totals.sent}, retried {totals.retried}, "
+               f"dead {totals.dead}, throttled {totals.throttled}")
+
+
+@click.command("scheduler")
+@pass_app
+def scheduler(app: CliApp) -> None:
+    """Run the scheduled jobs until stopped (Ctrl-C / SIGTERM). Several may run: one
+    holds the lock and runs the jobs (alert scan, complaint SLA escalation, disconnection
+    sweep, due broadcasts), the others wait to take over."""
+    from backend.scheduler import NextRun, SchedulerService
+
+    backend = app.backend()
+
+    def show(runs: list[NextRun]) -> None:
+        click.echo("scheduler is the leader; jobs:")
+        for run in runs:
+            when = (run.next_run_at.strftime("%Y-%m-%d %H:%M:%S %Z") if run.next_run_at
+                    else "paused")
+            click.echo(f"  {run.id:<22} {run.trigger:<28} next {when}")
+        if not runs:
+            click.echo("  (none: every SCHEDULER_* schedule is off)")
+
+    service = SchedulerService(backend, on_leader=show)
+    stop = _stop_on_signals()
+    service.start()
+    service.first_attempt.wait(60)
+    if not service.is_leader and not stop.is_set():
+        click.echo("scheduler on standby: another instance holds the lock; trying again every "
+                   f"{service.retry_s:g} s")
+    while not stop.wait(1.0):
+        pass
+    click.echo("scheduler stopping (waiting for running jobs)")
+    service.stop()
+    backend.close()
+    click.echo("scheduler stopped")

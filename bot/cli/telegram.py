@@ -1,0 +1,65 @@
+"""`sahayak telegram poll|set-webhook`: the Telegram bot for development (long polling)
+or production (registering the webhook)."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.context import CliApp, pass_app
+
+
+@click.group()
+def telegram() -> None:
+    """Telegram bot: poll for development, or register the webhook."""
+
+
+@telegram.command("poll")
+@pass_app
+def telegram_poll(app: CliApp) -> None:
+    """Answer Telegram by long polling (no public URL needed; removes any webhook)."""
+    from telegram import Update
+
+    from bot.channels.telegram import TelegramChannel
+
+    settings = app.settings
+    if settings.telegram_bot_token is None:
+        raise click.ClickException("set TELEGRAM_BOT_TOKEN first")
+    components = app.components
+    channel = TelegramChannel.from_settings(settings, components.assistant, webhook=False)
+    click.echo("polling Telegram; Ctrl-C to stop")
+    channel.application.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+    components.close()
+
+
+@telegram.command("set-webhook")
+@click.argument("url", required=False)
+@pass_app
+def telegram_set_webhook(app: CliApp, url: str | None) -> None:
+    """Point Telegram at URL (default PUBLIC_BASE_URL/webhooks/telegram), with the secret
+    token Telegram will send back in every call."""
+    import asyncio
+
+    from telegram.ext import Application
+
+    from bot.channels.telegram import configure_builder
+
+    settings = app.settings
+    secret = settings.telegram_webhook_secret
+    if not (settings.telegram_bot_token and secret):
+        raise click.ClickException("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
+    url = url or (f"{settings.public_base_url}/webhooks/telegram"
+                  if settings.public_base_url else None)
+    if not url or not url.startswith("https://"):
+        raise click.ClickException("give an https:// URL (or set PUBLIC_BASE_URL)")
+    application = configure_builder(Application.builder(), settings).updater(None).build()
+
+    async def register() -> bool:
+        async with application.bot as bot:
+            return await bot.set_webhook(url, secret_token=secret.get_secret_value(),
+                                         allowed_updates=["message", "callback_query"])
+
+    try:
+        asyncio.run(register())
+    except Exception as exc:  # noqa: BLE001 - show the Bot API's refusal, not a traceback
+        raise click.ClickException(f"Telegram refused: {type(exc).__name__}: {exc}") from exc
+    click.echo(f"Telegram webhook set to {url}")

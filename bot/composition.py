@@ -1,0 +1,129 @@
+"""The composition root: every entry point (web app, CLI commands, outbox worker, scheduler,
+web chat, `sahayak chat`, `telegram poll`) gets its parts from one `Components`, built by
+`compose()` from one settings object. Nothing else constructs settings, a renderer, an NLU
+parser, an assistant or a sender, so they cannot be wired differently in two places (the
+worker once rendered outage notices with an empty helpline because it built its own bare
+renderer).
+
+Cheap parts (settings, backend, assistant config, the renderer) are built at once; the
+NLU parser (a trained model in memory: one per process), the assistant and the sender are
+built on first use, so `sahayak db upgrade` never loads a model. Nothing is built at import.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from backend.platform.clock import utcnow
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from backend.messaging.senders import Sender
+    from backend.services import Backend
+    from bot.channels.setup import ChannelSet
+    from bot.dialogue.config import AssistantConfig
+    from bot.i18n import Renderer
+    from bot.settings import AppSettings
+    from bot.wiring import Assistant
+    from nlu import Parser
+
+Clock = Callable[[], datetime]
+
+
+class Components:
+    """The object graph of one process. Build it with `compose()`.
+
+    The lazy parts are built once even when two threads ask at the same time (the web
+    chat and a webhook on their first messages)."""
+
+    def __init__(self, settings: AppSettings, backend: Backend, config: AssistantConfig,
+                 renderer: Renderer, *, clock: Clock = utcnow,
+                 parser: Parser | None = None, sender: Sender | None = None) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.config = config
+        self.renderer = renderer
+        self.clock = clock
+        self._given_parser = parser
+        self._given_sender = sender
+        self._lock = threading.RLock()  # the assistant builds the parser: re-entrant
+
+    # -- lazy parts -----------------------------------------------------------------
+    @cached_property
+    def parser(self) -> Parser:
+        """The NLU parser: the model loads (from its joblib file) on the first parse."""
+        with self._lock:
+            if "parser" in self.__dict__:  # another thread built it while we waited
+                return self.__dict__["parser"]
+            if self._given_parser is not None:
+                return self._given_parser
+            from nlu import NluSettings, build_parser
+
+            return build_parser(NluSettings.from_env())
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        """Dialogue engine (over the backend and the parser) + this renderer."""
+        with self._lock:
+            if "assistant" in self.__dict__:
+                return self.__dict__["assistant"]
+            from bot.dialogue.factory import build_engine
+            from bot.wiring import Assistant
+
+            engine = build_engine(self.backend, self.parser, clock=self.clock,
+                                  config=self.config)
+            return Assistant(engine, self.renderer, self.clock)
+
+    @cached_property
+    def sender(self) -> Sender:
+        """What the outbox worker sends through: the configured channels, else the HTTP
+        gateway or the console. Raises ValueError on a bad channel configuration."""
+        with self._lock:
+            if "sender" in self.__dict__:
+                return self.__dict__["sender"]
+            if self._given_sender is not None:
+                return self._given_sender
+            from bot.delivery import build_sender
+
+            return build_sender(self.settings, self.backend.sessions, self.renderer)
+
+    # -- channels -------------------------------------------------------------------
+    def install_channels(self, app: FastAPI) -> ChannelSet:
+        """Mount the webhooks of the channels that are on; the assistant (and its NLU
+        model) is built only if some channel is on."""
+        from bot.channels.setup import install_channels
+
+        return install_channels(app, self.settings, self.backend, lambda: self.assistant)
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def load_settings() -> AppSettings:
+    """The settings from the environment (and `.env`): the only place they are read."""
+    from bot.settings import AppSettings
+
+    return AppSettings()
+
+
+def compose(settings: AppSettings | None = None, *, clock: Clock = utcnow,
+            parser: Parser | None = None, sender: Sender | None = None) -> Components:
+    """Build the components from `settings` (default: the environment). Tests and
+    benchmarks pass their own settings, clock, parser (a model trained once per session)
+    or sender through the keyword arguments."""
+    from backend.services import build_backend
+    from bot.dialogue.config import load_assistant_config
+    from bot.i18n import Renderer
+
+    settings = settings if settings is not None else load_settings()
+    config = load_assistant_config()
+    renderer = Renderer(defaults={"helpline": config.helpline},
+                        tz=ZoneInfo(settings.timezone))
+    return Components(settings, build_backend(settings), config, renderer, clock=clock,
+                      parser=parser, sender=sender)
