@@ -33,8 +33,10 @@ run: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
+## make lint: ruff, and the import rules (import-linter contracts in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check bot nlu backend tests benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
