@@ -41,7 +41,7 @@ run: $(STAMP)
 ## make test: lint, then every test in parallel (PostgreSQL too when TEST_DATABASE_URL is
 ## set; CI runs this through .ci/run)
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 ## make check: the fast tier for development (<= 60 s on 2 cores): lint, then the unit and
 ## SQLite database tests that are not marked slow

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,6 @@ from backend.platform.db import (
     drop_database,
     make_engine,
     make_session_factory,
-    scratch_database,
 )
 from backend.platform.settings import DEFAULT_RULES_FILE
 
@@ -127,8 +127,20 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
     admin_url = request.getfixturevalue("postgres_url")  # skips/fails like the others
-    with scratch_database(admin_url, f"sahayak_fresh_{WORKER}") as url:
+    drops = request.getfixturevalue("background_drops")  # set up after, torn down before
+    url = create_database(admin_url, f"sahayak_fresh_{WORKER}")
+    try:
         yield url
+    finally:
+        drops.submit(drop_database, admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def background_drops() -> Iterator[ThreadPoolExecutor]:
+    """DROP DATABASE waits for a checkpoint (seconds on a busy machine): the tests go on
+    while one thread drops the scratch databases; the session waits for it at the end."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-db") as pool:
+        yield pool
 
 
 @pytest.fixture
