@@ -1,15 +1,18 @@
 """Shared fixtures: a migrated database on SQLite and, when TEST_DATABASE_URL is set, on
-PostgreSQL (a fresh throwaway database per run), plus the default rules."""
+PostgreSQL (a throwaway database per run and per xdist worker), the default rules, the
+bounded Hypothesis profile, and the tier markers (docs/testing.md)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import Engine, text
+from hypothesis import settings as hypothesis_settings
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.metering.rules import Rules, load_rules
@@ -20,7 +23,6 @@ from backend.platform.db import (
     drop_database,
     make_engine,
     make_session_factory,
-    scratch_database,
 )
 from backend.platform.settings import DEFAULT_RULES_FILE
 
@@ -28,6 +30,15 @@ if TYPE_CHECKING:
     from bot.i18n import Renderer
 
 BACKENDS = ["sqlite", "postgres"]
+# "gw0", "gw1", … under pytest-xdist; names this worker's scratch databases.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+# Bounded and repeatable by default, so property tests cost the same every run and never
+# flake; HYPOTHESIS_PROFILE=explore searches wider (random, more examples).
+hypothesis_settings.register_profile("ci", max_examples=50, deadline=None, derandomize=True,
+                                     print_blob=True)
+hypothesis_settings.register_profile("explore", max_examples=500, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _postgres_admin_url() -> str | None:
@@ -49,7 +60,8 @@ def postgres_url() -> Iterator[str]:
             pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
         pytest.skip("TEST_DATABASE_URL not set: PostgreSQL tests skipped")
     try:
-        url = create_database(admin, "sahayak_test")
+        url = create_database(admin, f"sahayak_test_{WORKER}")
+        _no_commit_wait(admin, url)
     except Exception as exc:  # noqa: BLE001 - any connection failure
         if required:
             pytest.fail(f"PostgreSQL unreachable at TEST_DATABASE_URL: {exc}")
@@ -72,14 +84,36 @@ def migrated_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     engine.dispose()
 
 
+def _no_commit_wait(admin_url: str, url: str) -> None:
+    """Commits in this throwaway database do not wait for the WAL flush (a crash may lose
+    the last commits, which a test database never minds); reads see the same data."""
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{make_url(url).database}" '
+                              "SET synchronous_commit = off"))
+    finally:
+        admin.dispose()
+
+
+# Every sequence used since the last wipe back to its start, as TRUNCATE … RESTART IDENTITY
+# would do, so ids start at 1 in every test.
+_RESTART_SEQUENCES = """
+SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
+FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL
+"""
+
+
 def _wipe(engine: Engine) -> None:
+    """Empty every table, children first. DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of
+    the ~26 small tables costs 150-400 ms per test (new files for each table and index),
+    DELETE about 3 ms."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(text(_RESTART_SEQUENCES))
 
 
 @pytest.fixture
@@ -97,8 +131,20 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
     admin_url = request.getfixturevalue("postgres_url")  # skips/fails like the others
-    with scratch_database(admin_url, "sahayak_fresh") as url:
+    drops = request.getfixturevalue("background_drops")  # set up after, torn down before
+    url = create_database(admin_url, f"sahayak_fresh_{WORKER}")
+    try:
         yield url
+    finally:
+        drops.submit(drop_database, admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def background_drops() -> Iterator[ThreadPoolExecutor]:
+    """DROP DATABASE waits for a checkpoint (seconds on a busy machine): the tests go on
+    while one thread drops the scratch databases; the session waits for it at the end."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-db") as pool:
+        yield pool
 
 
 @pytest.fixture
@@ -111,10 +157,36 @@ def db_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+# A test that asks for one of these (directly or through another fixture) runs on a
+# migrated database: the `database` tier.
+DATABASE_FIXTURES = frozenset({"migrated_engine", "engine", "session_factory", "db_url",
+                               "fresh_url", "sqlite_url", "postgres_url"})
+WEB_DIR = Path(__file__).parent / "web"
+
+
+def tier_of(item: pytest.Item) -> str:
+    """`web` for tests/web (a browser), `database` for a test that uses a database fixture,
+    else `unit`."""
+    if WEB_DIR in Path(str(item.path)).parents:
+        return "web"
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return "database"
+    return "unit"
+
+
+def on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec else {}
+    return ("postgres" in (params.get("migrated_engine"), params.get("fresh_url"))
+            or "postgres_url" in getattr(item, "fixturenames", ()))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier (and `postgres` for the PostgreSQL half), so that
+    `-m unit`, `-m "database and not postgres"` or `-m "not slow"` pick a tier."""
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec and callspec.params.get("migrated_engine") == "postgres":
+        item.add_marker(tier_of(item))
+        if on_postgres(item):
             item.add_marker(pytest.mark.postgres)
 
 

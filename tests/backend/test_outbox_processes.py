@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,8 @@ from benchmarks.fake_provider import FakeProvider
 
 SAHAYAK = str(Path(sys.executable).with_name("sahayak"))
 BATCH = 40
+
+pytestmark = pytest.mark.slow  # real worker processes: 5-14 s a test
 
 
 def _enqueue(sf: sessionmaker[Session], n: int) -> None:

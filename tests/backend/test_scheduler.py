@@ -141,6 +141,7 @@ def test_escalation_job_runs_and_commits(backend: Backend,
     assert escalated() == 1  # the fresh ticket is not overdue
 
 
+@pytest.mark.slow
 def test_two_schedulers_in_one_process_one_runs_then_the_other_takes_over(
         backend: Backend, engine: Engine) -> None:
     a = probe.probe_service(backend, 0.3)
@@ -169,6 +170,7 @@ def _spawn(url: str) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL, text=True)
 
 
+@pytest.mark.slow
 def test_two_scheduler_processes_job_runs_once_and_standby_takes_over_from_a_dead_holder(
         backend: Backend, engine: Engine, db_url: str) -> None:
     holder = _spawn(db_url)

@@ -12,6 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+# How often serve_forever looks for a shutdown request: the default 0.5 s made every
+# test that stops a fake wait up to half a second.
+POLL_S = 0.02
+
 
 @dataclass
 class Recorded:
@@ -127,7 +131,8 @@ def running(api: FakeApi) -> Iterator[FakeApi]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_S},
+                              daemon=True)
     thread.start()
     api.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+# How often serve_forever looks for a shutdown request: the default 0.5 s made every
+# test that stops a fake wait up to half a second.
+POLL_S = 0.02
+
 
 @dataclass
 class FakeRasa:
@@ -46,7 +50,8 @@ def serve_fake_rasa(fake: FakeRasa) -> Iterator[str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_S},
+                              daemon=True)
     thread.start()
     try:
         host, port = server.server_address[:2]
