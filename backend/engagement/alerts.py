@@ -18,8 +18,10 @@ per recipient channel. Only negative-band alerts need Python, once per distinct
 time a cut is allowed.
 
 Recipients: every verified link (its `verified_phone` equal to the registered mobile) whose
-contact has not opted out, on WhatsApp, SMS or Telegram. A WhatsApp contact takes the place
-of an SMS contact with the same number (delivery falls back from WhatsApp to SMS itself).
+contact has not opted out, on a push channel (`PushChannels.preference`: WhatsApp, SMS or
+Telegram by default). A contact on an earlier phone channel takes the place of one on a later
+phone channel with the same number (a WhatsApp contact that of an SMS contact: delivery
+falls back from WhatsApp to SMS itself).
 Idempotency keys (consumer, epoch, band, contact; or event, contact) make a repeated scan,
 even one racing another, queue nothing twice.
 """
@@ -59,6 +61,7 @@ from backend.messaging.bulk import (
     pending,
     text_value,
 )
+from backend.messaging.reach import BIHAR, PushChannels
 from backend.metering import counters, recent_spend
 from backend.metering.disconnection import earliest_cut
 from backend.metering.rules import AlertRules, Rules
@@ -90,7 +93,6 @@ RULES_MARK = "band_rules"  # fingerprint of the thresholds the recorded bands we
 NONE, AMOUNT, ZERO, NEGATIVE = 0, 100, 101, 102  # days bands are 1..len(days_left)
 EVENT_KEYS = {EventKind.RECHARGE_CREDITED.value: "alert.recharge_credited",
               EventKind.RECONNECTED.value: "alert.reconnected"}
-CHANNELS = ("whatsapp", "sms", "telegram")
 
 
 def band_name(band: int) -> str:
@@ -200,21 +202,23 @@ def _upsert_states(conn: Connection, candidates: Select) -> None:
 # ----------------------------------------------------------------------------- fan-out
 
 
-def _recipients(consumer_id: ColumnElement) -> tuple[list, ColumnElement]:
-    """(joins, condition) for the verified, not opted-out contacts of `consumer_id`; an SMS
-    contact is left out when a WhatsApp contact with the same number gets the message."""
-    wa = contacts.alias("wa")
-    wa_link = links.alias("wa_link")
-    whatsapp_twin = exists().where(
-        wa_link.c.consumer_id == consumer_id, wa_link.c.contact_id == wa.c.id,
-        wa_link.c.verified_phone == consumers.c.mobile_e164,
-        wa.c.channel == "whatsapp", wa.c.address == contacts.c.address,
-        wa.c.opted_out.is_(False))
+def _recipients(consumer_id: ColumnElement,
+                reach: PushChannels) -> tuple[list, ColumnElement]:
+    """(joins, condition) for the verified, not opted-out contacts of `consumer_id` on a
+    push channel; a contact on a later phone channel (SMS) is left out when one on an
+    earlier phone channel (WhatsApp) with the same number gets the message."""
+    twin = contacts.alias("twin")
+    twin_link = links.alias("twin_link")
+    left_out = [or_(contacts.c.channel != name, ~exists().where(
+        twin_link.c.consumer_id == consumer_id, twin_link.c.contact_id == twin.c.id,
+        twin_link.c.verified_phone == consumers.c.mobile_e164,
+        twin.c.channel.in_(before), twin.c.address == contacts.c.address,
+        twin.c.opted_out.is_(False))) for name, before in reach.phone_twins()]
     condition = and_(
         links.c.consumer_id == consumer_id, links.c.contact_id == contacts.c.id,
         consumers.c.id == consumer_id, links.c.verified_phone == consumers.c.mobile_e164,
-        contacts.c.opted_out.is_(False), contacts.c.channel.in_(CHANNELS),
-        or_(contacts.c.channel != "sms", ~whatsapp_twin),
+        contacts.c.opted_out.is_(False), contacts.c.channel.in_(reach.preference),
+        *left_out,
     )
     return [links, contacts, consumers], condition
 
@@ -229,10 +233,10 @@ def _outbox_select(key: ColumnElement, message_key: ColumnElement | str, params:
 
 
 def _band_fanout(conn: Connection, rules: Rules, band: int, now: datetime,
-                 quiet_end: datetime) -> int:
+                 quiet_end: datetime, reach: PushChannels) -> int:
     crossed = and_(states.c.crossed_at == literal(now, AlertState.crossed_at.type),
                    states.c.band == band, accounts.c.consumer_id == states.c.consumer_id)
-    joins, recipients = _recipients(states.c.consumer_id)
+    joins, recipients = _recipients(states.c.consumer_id, reach)
     key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band), contacts.c.id)
     bal = cast(accounts.c.balance_paise, BigInteger)
     if band != NEGATIVE:
@@ -269,10 +273,11 @@ def _band_fanout(conn: Connection, rules: Rules, band: int, now: datetime,
     return queued
 
 
-def _event_fanout(conn: Connection, start: int, end: int, now: datetime) -> dict[str, int]:
+def _event_fanout(conn: Connection, start: int, end: int, now: datetime,
+                  reach: PushChannels) -> dict[str, int]:
     """Recharge and reconnection notices for events (start, end]: sent at once, they
     answer something the consumer just did or waited for."""
-    joins, recipients = _recipients(events.c.consumer_id)
+    joins, recipients = _recipients(events.c.consumer_id, reach)
     counts: dict[str, int] = {}
     for kind, message_key in EVENT_KEYS.items():
         params = json_object(conn, amount_paise=cast(events.c.amount_paise, BigInteger),
@@ -308,9 +313,11 @@ def rules_fingerprint(rules: Rules) -> int:
 # ----------------------------------------------------------------------------- scan
 
 
-def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False) -> ScanResult:
+def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False,
+         reach: PushChannels = BIHAR) -> ScanResult:
     """Queue the alerts due now, in the caller's transaction; idempotent (a second scan
     straight after queues none). A dry run counts what it would queue and writes nothing.
+    `reach`: the push channels (the bot's channel registry describes them).
 
     Only accounts changed since the previous scan (by `accounts.change_seq`, see
     backend.counters) are looked at; all of them when the band thresholds changed."""
@@ -330,7 +337,7 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False
     end = conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one()
     if dry_run:
         cand = candidates.subquery("cand")
-        joins, recipients = _recipients(cand.c.consumer_id)
+        joins, recipients = _recipients(cand.c.consumer_id, reach)
         query = select(cand.c.band, func.count()).select_from(cand)
         for table in joins:
             query = query.join(table, true())
@@ -338,7 +345,7 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False
             now, AlertState.crossed_at.type), recipients).group_by(cand.c.band))
         for band, count in rows:
             result.add(band_name(band), count)
-        joins, recipients = _recipients(events.c.consumer_id)
+        joins, recipients = _recipients(events.c.consumer_id, reach)
         query = select(events.c.kind, func.count()).select_from(events)
         for table in joins:
             query = query.join(table, true())
@@ -354,8 +361,8 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False
     quiet_end = quiet_until(rules.alerts, now)
     bands = [*range(1, len(rules.alerts.days_left) + 1), AMOUNT, ZERO, NEGATIVE]
     for band in bands:
-        result.add(band_name(band), _band_fanout(conn, rules, band, now, quiet_end))
-    for kind, count in _event_fanout(conn, start, end, now).items():
+        result.add(band_name(band), _band_fanout(conn, rules, band, now, quiet_end, reach))
+    for kind, count in _event_fanout(conn, start, end, now, reach).items():
         result.add(kind, count)
     _set_mark(conn, end)
     _set_mark(conn, until, ACCOUNTS_MARK)
@@ -366,11 +373,11 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, dry_run: bool = False
 
 
 def run_scan(engine: Engine, rules: Rules, now: datetime, *,
-             dry_run: bool = False) -> ScanResult:
+             dry_run: bool = False, reach: PushChannels = BIHAR) -> ScanResult:
     """One scan in a transaction of its own (for schedulers and after readings imports);
     a dry run is rolled back."""
     with engine.begin() as conn:
-        result = scan(conn, rules, now, dry_run=dry_run)
+        result = scan(conn, rules, now, dry_run=dry_run, reach=reach)
         if dry_run:
             conn.rollback()
     return result

@@ -31,6 +31,7 @@ from backend.engagement.broadcasts.audience import IdRange, audience
 from backend.engagement.broadcasts.spec import Segment
 from backend.engagement.broadcasts.window import next_promotional_start
 from backend.messaging.bulk import insert_from_select, json_object, pending, text_value
+from backend.messaging.reach import BIHAR, PushChannels
 from backend.models import Broadcast, BroadcastClass, Consumer
 
 BODY_KEY = "broadcast.body"
@@ -75,9 +76,9 @@ def _params(conn: Connection, broadcast: Broadcast, language: ColumnElement) -> 
 
 
 def queue_chunk(conn: Connection, broadcast: Broadcast, ids: IdRange | None,
-                now: datetime) -> tuple[int, int]:
+                now: datetime, *, reach: PushChannels = BIHAR) -> tuple[int, int]:
     """Queue one chunk; returns (rows queued now, consumers skipped as opted out)."""
-    a = audience(Segment.from_dict(broadcast.segment), ids).subquery("a")
+    a = audience(Segment.from_dict(broadcast.segment), ids, reach=reach).subquery("a")
     not_before = (next_promotional_start(now)
                   if broadcast.message_class == BroadcastClass.PROMOTIONAL else now)
     key = (literal(f"bc:{broadcast.id}:", String) + a.c.channel + literal(":", String)

@@ -30,6 +30,7 @@ from backend.engagement.broadcasts.spec import (
     validate_draft,
     validate_segment,
 )
+from backend.messaging.reach import BIHAR, PushChannels
 from backend.messaging.senders import mask_address
 from backend.messaging.sms import encoding, segments, to_gsm_safe
 from backend.models import (
@@ -134,11 +135,12 @@ class Preview:
         return dict(out)
 
 
-def preview(session: Session, broadcast_id: int, render: RenderText | None = None) -> Preview:
+def preview(session: Session, broadcast_id: int, render: RenderText | None = None, *,
+            reach: PushChannels = BIHAR) -> Preview:
     """Counts straight from the audience query the fan-out uses (distinct addresses, as
     the fan-out sends one message per address)."""
     broadcast = _get(session, broadcast_id)
-    a = audience(Segment.from_dict(broadcast.segment)).subquery("a")
+    a = audience(Segment.from_dict(broadcast.segment), reach=reach).subquery("a")
     rows = session.execute(
         select(a.c.channel, a.c.language, a.c.skip, func.count(func.distinct(a.c.address)),
                func.count())
@@ -188,7 +190,7 @@ def _sessions(target: Target) -> sessionmaker[Session]:
 
 def send(target: Target, broadcast_id: int, now: datetime, *,
          progress: Progress | None = None, chunk: int = CHUNK,
-         only_if_scheduled: bool = False) -> SendReport | None:
+         only_if_scheduled: bool = False, reach: PushChannels = BIHAR) -> SendReport | None:
     """Fan a draft, scheduled or already-queued broadcast out into the outbox now
     (promotional rows wait for 10:00 IST when outside the window). Refuses paused and
     cancelled ones. With `only_if_scheduled` (the scheduler) anything no longer scheduled
@@ -220,7 +222,7 @@ def send(target: Target, broadcast_id: int, now: datetime, *,
                                     .with_for_update(read=True))
             if status == BroadcastStatus.CANCELLED:
                 break
-            added, skip = queue_chunk(session.connection(), broadcast, ids, now)
+            added, skip = queue_chunk(session.connection(), broadcast, ids, now, reach=reach)
         queued, skipped = queued + added, skipped + skip
         if progress is not None:
             progress(done, len(chunks), queued)
@@ -234,8 +236,8 @@ def send(target: Target, broadcast_id: int, now: datetime, *,
     return SendReport(broadcast_id, queued, int(total), skipped)
 
 
-def send_due(target: Target, now: datetime, *,
-             progress: Progress | None = None) -> list[SendReport]:
+def send_due(target: Target, now: datetime, *, progress: Progress | None = None,
+             reach: PushChannels = BIHAR) -> list[SendReport]:
     """Send every scheduled broadcast whose time has come (the scheduler calls this every
     minute); paused ones wait, a scheduled time in the past is sent at once."""
     sessions = _sessions(target)
@@ -246,7 +248,8 @@ def send_due(target: Target, now: datetime, *,
             .order_by(Broadcast.scheduled_at, Broadcast.id)))
     reports = []
     for broadcast_id in due:
-        report = send(sessions, broadcast_id, now, progress=progress, only_if_scheduled=True)
+        report = send(sessions, broadcast_id, now, progress=progress, only_if_scheduled=True,
+                      reach=reach)
         if report is not None:
             reports.append(report)
     return reports
