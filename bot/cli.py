@@ -421,17 +421,10 @@ def chat(address: str, channel: str) -> None:
 
 
 def channels_line(settings: Settings) -> str:
-    """Which channels `serve` answers on, and the webhook URLs to give the providers."""
-    from bot.settings import AppSettings
+    """Which channels are on, with the webhook URLs to give the providers."""
+    from bot.channels.registry import channels_summary
 
-    names = settings.enabled_channels() if isinstance(settings, AppSettings) else []
-    if not names:
-        return ("channels: none on (set TWILIO_* + PUBLIC_BASE_URL for WhatsApp/SMS, "
-                "TELEGRAM_BOT_TOKEN + TELEGRAM_WEBHOOK_SECRET for Telegram)")
-    paths = {"whatsapp": "/webhooks/twilio/whatsapp", "sms": "/webhooks/twilio/sms",
-             "telegram": "/webhooks/telegram"}
-    base = getattr(settings, "public_base_url", None) or ""
-    return "channels on: " + ", ".join(f"{n} ({base}{paths[n]})" for n in names)
+    return channels_summary(settings)
 
 
 # --- Telegram -------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Settings of the running assistant: the backend's `Settings` plus channel credentials.
 
 A channel without its settings is simply off (its routes answer 404), so a developer
-machine with no provider accounts still runs everything else. Secrets are `SecretStr`."""
+machine with no provider accounts still runs everything else. Secrets are `SecretStr`.
+Which settings turn a channel on is its adapter's `enabled` (bot/channels/)."""
 
 from __future__ import annotations
 
@@ -111,9 +112,10 @@ class AppSettings(Settings):
         return bool(self.telegram_bot_token and self.telegram_webhook_secret)
 
     def enabled_channels(self) -> list[str]:
-        return [name for name, on in (("whatsapp", self.whatsapp_enabled),
-                                      ("sms", self.sms_enabled),
-                                      ("telegram", self.telegram_enabled)) if on]
+        """The registered channels whose settings are present (they receive, send or both)."""
+        from bot.channels.registry import CHANNELS
+
+        return CHANNELS.enabled_names(self)
 
     def templates(self) -> TemplateMap:
         return TemplateMap.load(self.channel_templates_file)
