@@ -124,7 +124,7 @@ def run_alert_scan() -> None:
     from backend.engagement.alerts import run_scan
 
     backend = job_backend()
-    result = run_scan(backend.engine, backend.rules, utcnow())
+    result = run_scan(backend.engine, backend.rules, utcnow(), reach=backend.reach)
     log.info("job alerts.scan: %d changed accounts, %d alerts queued", result.examined,
              result.total)
 
@@ -151,7 +151,8 @@ def run_disconnection_sweep() -> None:
 def run_broadcasts_due() -> None:
     from backend.engagement.broadcasts.service import send_due
 
-    reports = send_due(job_backend().sessions, utcnow())
+    backend = job_backend()
+    reports = send_due(backend.sessions, utcnow(), reach=backend.reach)
     log.info("job broadcasts.send_due: %d broadcasts sent, %d messages queued",
              len(reports), sum(r.queued for r in reports))
 

@@ -153,7 +153,9 @@ def worker(batch_size: int, poll_interval: float, worker_id: str | None, concurr
         sender = build_sender(settings, backend.sessions)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    on = settings.enabled_channels() or (["telegram"] if settings.telegram_bot_token else [])
+    from bot.channels.registry import enabled_channels
+
+    on = enabled_channels(settings)
     fallback = "HTTP gateway" if settings.outbox_http_url else "console: logged, not sent"
     click.echo(f"outbox worker started (channels: {', '.join(on) or 'none'}; "
                f"others: {fallback})")

@@ -2,7 +2,8 @@
 
 A channel without its settings is simply off (its routes answer 404), so a developer
 machine with no provider accounts still runs everything else. Secrets are `SecretStr`.
-Which settings turn a channel on is its adapter's `enabled` (bot/channels/)."""
+Which settings turn a channel on is its adapter's `enabled`; which channels are on, ask
+`bot.channels.registry.enabled_channels(settings)` (settings sit below the registry)."""
 
 from __future__ import annotations
 
@@ -110,12 +111,6 @@ class AppSettings(Settings):
     def telegram_enabled(self) -> bool:
         """Webhook mode needs the secret too; polling (`sahayak telegram poll`) only a token."""
         return bool(self.telegram_bot_token and self.telegram_webhook_secret)
-
-    def enabled_channels(self) -> list[str]:
-        """The registered channels whose settings are present (they receive, send or both)."""
-        from bot.channels.registry import CHANNELS
-
-        return CHANNELS.enabled_names(self)
 
     def templates(self) -> TemplateMap:
         return TemplateMap.load(self.channel_templates_file)

@@ -207,7 +207,8 @@ def build_router(backend: Backend) -> APIRouter:
             report.applied = apply_days(conn, backend.rules, report.days, now)
         # Own transaction: the charges are committed first; if the scan fails, its mark stays
         # and the next scan still finds these accounts changed.
-        alerts = run_scan(backend.engine, backend.rules, now) if report.applied else None
+        alerts = (run_scan(backend.engine, backend.rules, now, reach=backend.reach)
+                  if report.applied else None)
         return {
             "inserted": report.inserted, "duplicates": report.duplicates,
             "unknown": report.unknown,

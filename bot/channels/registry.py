@@ -89,6 +89,12 @@ def build_channels(settings: AppSettings, registry: ChannelRegistry | None = Non
     return (registry or CHANNELS).build(settings)
 
 
+def enabled_channels(settings: AppSettings, registry: ChannelRegistry | None = None
+                     ) -> list[str]:
+    """The names of the channels whose settings are present (they receive, send or both)."""
+    return (registry or CHANNELS).enabled_names(settings)
+
+
 def push_channels(registry: ChannelRegistry | None = None) -> PushChannels:
     """What to pass as `reach=` to the alert scan and the broadcast audience."""
     return (registry or CHANNELS).push_channels()

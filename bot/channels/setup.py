@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
@@ -48,13 +49,16 @@ class ChannelSet:
 
 def install_channels(app: FastAPI, settings: Settings, backend: Backend,
                      assistant: Assistant | None = None, *,
-                     registry: ChannelRegistry | None = None) -> ChannelSet:
+                     registry: ChannelRegistry | None = None,
+                     channels: Mapping[str, ChannelAdapter] | None = None) -> ChannelSet:
     """Each enabled adapter with a webhook installs its routes (each checks its provider's
-    signature or secret before anything else)."""
+    signature or secret before anything else). `channels`: adapters already built (the
+    composition root's), else built here from `registry`."""
     if not isinstance(settings, AppSettings):
         return ChannelSet()
-    receiving = {name: adapter for name, adapter in build_channels(settings, registry).items()
-                 if adapter.webhook_path}
+    if channels is None:
+        channels = build_channels(settings, registry)
+    receiving = {name: adapter for name, adapter in channels.items() if adapter.webhook_path}
     if not receiving:
         return ChannelSet()
     assistant = assistant or build_assistant(backend)

@@ -22,7 +22,13 @@ from backend.models import OutboxMessage, OutboxStatus
 from backend.platform.clock import utcnow
 from backend.services import Backend, build_backend
 from bot.channels.base import ChannelAdapter, InboundContext, OutboundContext
-from bot.channels.registry import CHANNELS, ChannelRegistry, channels_summary, push_channels
+from bot.channels.registry import (
+    CHANNELS,
+    ChannelRegistry,
+    channels_summary,
+    enabled_channels,
+    push_channels,
+)
 from bot.channels.setup import install_channels
 from bot.channels.text import outgoing_text
 from bot.delivery import build_sender
@@ -120,9 +126,19 @@ def backend(db_url: str) -> Iterator[Backend]:
     built.close()
 
 
-def test_the_shipped_channels_declare_the_backend_s_push_rules() -> None:
-    assert CHANNELS.names == ["whatsapp", "sms", "telegram"]
-    assert push_channels() == BIHAR
+def test_the_shipped_channels_declare_the_backend_s_default_push_rules() -> None:
+    """BIHAR (what backend-only callers use) is what the three shipped adapters declare;
+    with a new push channel registered, `push_channels()` includes it."""
+    shipped = ChannelRegistry({name: CHANNELS[name] for name in ("whatsapp", "sms", "telegram")})
+    assert shipped.push_channels() == BIHAR
+    assert push_channels() == BIHAR  # nothing else is registered today
+
+    class PushedEcho(EchoChannel):
+        push_rank = 0  # before WhatsApp
+
+    reach = CHANNELS.with_(PushedEcho).push_channels()
+    assert reach.preference == ("echo", "whatsapp", "telegram", "sms")
+    assert (reach.phone, reach.fallback) == (BIHAR.phone, BIHAR.fallback)
 
 
 def test_a_name_is_registered_once() -> None:
@@ -186,7 +202,7 @@ def test_a_whatsapp_row_goes_as_sms_when_only_sms_is_on(
         session_factory: sessionmaker[Session]) -> None:
     settings = channel_settings(db_url, tmp_path, fake_twilio.url, "http://127.0.0.1:9",
                                 twilio_whatsapp_from=None, telegram_bot_token=None)
-    assert settings.enabled_channels() == ["sms"]
+    assert enabled_channels(settings) == ["sms"]
     sender = build_sender(settings, session_factory, Renderer())
     sender.send(OutgoingMessage(id=1, channel="whatsapp", address="+917000005555",
                                 message_key="otp.code", params={"code": "482913",
