@@ -106,10 +106,13 @@ class TwilioDelivery:
         return outgoing_text(self.renderer, message, channel.capabilities, self.clock())
 
     def _in_window(self, address: str) -> bool:
+        """Within the session window (Capabilities.session_window_hours: 24 h) of the
+        contact's last inbound message."""
+        hours = self.whatsapp.capabilities.session_window_hours if self.whatsapp else None
         with self.sessions() as session:
             last = session.scalar(select(Contact.last_inbound_at).where(
                 Contact.channel == ContactChannel.WHATSAPP, Contact.address == address))
-        return last is not None and self.clock() - last < timedelta(hours=24)
+        return last is not None and self.clock() - last < timedelta(hours=hours or 24)
 
     def _opt_out(self, channel: str, address: str) -> None:
         mark_opted_out(self.sessions, channel, address, self.clock())
