@@ -125,7 +125,8 @@ def run_alert_scan() -> None:
     from backend.engagement.alerts import run_scan
 
     backend = job_backend()
-    result = run_scan(backend.engine, backend.rules, utcnow(), tz=backend.tz)
+    result = run_scan(backend.engine, backend.rules, utcnow(), tz=backend.tz,
+                      reach=backend.reach)
     log.info("job alerts.scan: %d changed accounts, %d alerts queued", result.examined,
              result.total)
 
@@ -153,7 +154,8 @@ def run_broadcasts_due() -> None:
     from backend.engagement.broadcasts.service import send_due
 
     backend = job_backend()
-    reports = send_due(backend.sessions, utcnow(), window=backend.promotional_window)
+    reports = send_due(backend.sessions, utcnow(), window=backend.promotional_window,
+                       reach=backend.reach)
     log.info("job broadcasts.send_due: %d broadcasts sent, %d messages queued",
              len(reports), sum(r.queued for r in reports))
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.engagement.broadcasts.window import PromoWindow
+from backend.messaging.reach import BIHAR, PushChannels
 from backend.metering.local import LocalMeteringService
 from backend.metering.rules import Rules, load_rules
 from backend.metering.types import MeteringService
@@ -25,6 +26,7 @@ class Backend:
     tz: ZoneInfo  # local time for days and cut windows
     local_metering: LocalMeteringService
     metering: MeteringService  # local, or remote when METERING_URL is set
+    reach: PushChannels = BIHAR  # push channels: the bot's channel registry declares them
 
     @property
     def promotional_window(self) -> PromoWindow:
@@ -35,7 +37,7 @@ class Backend:
         self.engine.dispose()
 
 
-def build_backend(settings: Settings) -> Backend:
+def build_backend(settings: Settings, *, reach: PushChannels = BIHAR) -> Backend:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     rules = load_rules(settings.rules_file)
@@ -47,4 +49,4 @@ def build_backend(settings: Settings) -> Backend:
 
         key = settings.metering_api_key.get_secret_value() if settings.metering_api_key else None
         metering = HttpMeteringService(settings.metering_url, api_key=key)
-    return Backend(settings, engine, sessions, rules, tz, local, metering)
+    return Backend(settings, engine, sessions, rules, tz, local, metering, reach)

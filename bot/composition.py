@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
     from backend.messaging.senders import Sender
     from backend.services import Backend
+    from bot.channels.base import ChannelAdapter
+    from bot.channels.registry import ChannelRegistry
     from bot.channels.setup import ChannelSet
     from bot.dialogue.config import AssistantConfig
     from bot.i18n import Renderer
@@ -44,7 +46,8 @@ class Components:
 
     def __init__(self, settings: AppSettings, backend: Backend, config: AssistantConfig,
                  renderer: Renderer, *, clock: Clock = utcnow,
-                 parser: Parser | None = None, sender: Sender | None = None) -> None:
+                 parser: Parser | None = None, sender: Sender | None = None,
+                 registry: ChannelRegistry | None = None) -> None:
         self.settings = settings
         self.backend = backend
         self.config = config
@@ -52,6 +55,7 @@ class Components:
         self.clock = clock
         self._given_parser = parser
         self._given_sender = sender
+        self._registry = registry
         self._lock = threading.RLock()  # the assistant builds the parser: re-entrant
 
     # -- lazy parts -----------------------------------------------------------------
@@ -81,6 +85,24 @@ class Components:
             return Assistant(engine, self.renderer, self.clock)
 
     @cached_property
+    def registry(self) -> ChannelRegistry:
+        """The channel registry (name -> adapter class): the shipped one unless given."""
+        if self._registry is not None:
+            return self._registry
+        from bot.channels.registry import CHANNELS
+
+        return CHANNELS
+
+    @cached_property
+    def channels(self) -> dict[str, ChannelAdapter]:
+        """The enabled channel adapters, built once: the webhooks and the sender share
+        them (and so their provider clients)."""
+        with self._lock:
+            if "channels" in self.__dict__:
+                return self.__dict__["channels"]
+            return self.registry.build(self.settings)
+
+    @cached_property
     def sender(self) -> Sender:
         """What the outbox worker sends through: the configured channels, else the HTTP
         gateway or the console. Raises ValueError on a bad channel configuration."""
@@ -91,7 +113,9 @@ class Components:
                 return self._given_sender
             from bot.delivery import build_sender
 
-            return build_sender(self.settings, self.backend.sessions, self.renderer)
+            return build_sender(self.settings, self.backend.sessions, self.renderer,
+                                channels=self.channels, registry=self.registry,
+                                clock=self.clock)
 
     # -- channels -------------------------------------------------------------------
     def install_channels(self, app: FastAPI) -> ChannelSet:
@@ -99,7 +123,8 @@ class Components:
         model) is built only if some channel is on."""
         from bot.channels.setup import install_channels
 
-        return install_channels(app, self.settings, self.backend, lambda: self.assistant)
+        return install_channels(app, self.settings, self.backend, lambda: self.assistant,
+                                registry=self.registry, channels=self.channels)
 
     def close(self) -> None:
         self.backend.close()
@@ -113,10 +138,16 @@ def load_settings() -> AppSettings:
 
 
 def compose(settings: AppSettings | None = None, *, clock: Clock = utcnow,
-            parser: Parser | None = None, sender: Sender | None = None) -> Components:
+            parser: Parser | None = None, sender: Sender | None = None,
+            registry: ChannelRegistry | None = None) -> Components:
     """Build the components from `settings` (default: the environment). Tests and
-    benchmarks pass their own settings, clock, parser (a model trained once per session)
-    or sender through the keyword arguments."""
+    benchmarks pass their own settings, clock, parser (a model trained once per session),
+    sender or channel registry through the keyword arguments.
+
+    The backend's push rules (`Backend.reach`: which channels alerts and broadcasts use)
+    come from the registry. For the shipped registry they are `reach.BIHAR` (a test holds
+    the two equal), so the adapters' modules (Telegram, Twilio: ~0.7 s) are imported only
+    by commands that use a channel."""
     from backend.services import build_backend
     from bot.dialogue.config import load_assistant_config
     from bot.i18n import Renderer
@@ -125,5 +156,7 @@ def compose(settings: AppSettings | None = None, *, clock: Clock = utcnow,
     config = load_assistant_config()
     renderer = Renderer(defaults={"helpline": config.helpline},
                         tz=ZoneInfo(settings.timezone))
-    return Components(settings, build_backend(settings), config, renderer, clock=clock,
-                      parser=parser, sender=sender)
+    backend = (build_backend(settings) if registry is None
+               else build_backend(settings, reach=registry.push_channels()))
+    return Components(settings, backend, config, renderer, clock=clock, parser=parser,
+                      sender=sender, registry=registry)

@@ -1,7 +1,9 @@
 """Settings of the running assistant: the backend's `Settings` plus channel credentials.
 
 A channel without its settings is simply off (its routes answer 404), so a developer
-machine with no provider accounts still runs everything else. Secrets are `SecretStr`."""
+machine with no provider accounts still runs everything else. Secrets are `SecretStr`.
+Which settings turn a channel on is its adapter's `enabled`; which channels are on, ask
+`bot.channels.registry.enabled_channels(settings)` (settings sit below the registry)."""
 
 from __future__ import annotations
 
@@ -112,11 +114,6 @@ class AppSettings(Settings):
     def telegram_enabled(self) -> bool:
         """Webhook mode needs the secret too; polling (`sahayak telegram poll`) only a token."""
         return bool(self.telegram_bot_token and self.telegram_webhook_secret)
-
-    def enabled_channels(self) -> list[str]:
-        return [name for name, on in (("whatsapp", self.whatsapp_enabled),
-                                      ("sms", self.sms_enabled),
-                                      ("telegram", self.telegram_enabled)) if on]
 
     @property
     def web_chat_on(self) -> bool:

@@ -194,7 +194,8 @@ def build_router(backend: Backend) -> APIRouter:
                      "date": row.date.isoformat(), "kwh": row.kwh,
                      "register_kwh": row.register_kwh})
                 for i, row in enumerate(body.readings))
-        intake = import_and_alert(backend.engine, backend.rules, backend.tz, rows, utcnow())
+        intake = import_and_alert(backend.engine, backend.rules, backend.tz, rows, utcnow(),
+                                  reach=backend.reach)
         report, alerts = intake.report, intake.alerts
         return {
             "inserted": report.inserted, "duplicates": report.duplicates,

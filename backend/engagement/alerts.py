@@ -19,8 +19,10 @@ Only bands of negative balances need Python, once per distinct `negative_since` 
 turned negative by one charge run share it), to find the next time a cut is allowed.
 
 Recipients: every verified link (its `verified_phone` equal to the registered mobile) whose
-contact has not opted out, on WhatsApp, SMS or Telegram. A WhatsApp contact takes the place
-of an SMS contact with the same number (delivery falls back from WhatsApp to SMS itself).
+contact has not opted out, on a push channel (`PushChannels.preference`: WhatsApp, SMS or
+Telegram by default). A contact on an earlier phone channel takes the place of one on a later
+phone channel with the same number (a WhatsApp contact that of an SMS contact: delivery
+falls back from WhatsApp to SMS itself).
 Idempotency keys (consumer, epoch, band, contact; or event, contact) make a repeated scan,
 even one racing another, queue nothing twice.
 """
@@ -61,6 +63,7 @@ from backend.messaging.bulk import (
     json_object,
     pending,
 )
+from backend.messaging.reach import BIHAR, PushChannels
 from backend.metering import counters, recent_spend
 from backend.metering.alert_rules import AlertBand, AlertRules
 from backend.metering.disconnection import earliest_cut
@@ -91,7 +94,6 @@ ACCOUNTS_MARK = "account_changes"  # the last account change value a scan looked
 RULES_MARK = "band_rules"  # fingerprint of the bands the recorded bands were made with
 EVENT_KEYS = {EventKind.RECHARGE_CREDITED.value: "alert.recharge_credited",
               EventKind.RECONNECTED.value: "alert.reconnected"}
-CHANNELS = ("whatsapp", "sms", "telegram")
 
 
 def band_name(rules: AlertRules, severity: int) -> str:
@@ -182,21 +184,23 @@ def _upsert_states(conn: Connection, candidates: Select) -> None:
 # ----------------------------------------------------------------------------- fan-out
 
 
-def _recipients(consumer_id: ColumnElement) -> tuple[list, ColumnElement]:
-    """(joins, condition) for the verified, not opted-out contacts of `consumer_id`; an SMS
-    contact is left out when a WhatsApp contact with the same number gets the message."""
-    wa = contacts.alias("wa")
-    wa_link = links.alias("wa_link")
-    whatsapp_twin = exists().where(
-        wa_link.c.consumer_id == consumer_id, wa_link.c.contact_id == wa.c.id,
-        wa_link.c.verified_phone == consumers.c.mobile_e164,
-        wa.c.channel == "whatsapp", wa.c.address == contacts.c.address,
-        wa.c.opted_out.is_(False))
+def _recipients(consumer_id: ColumnElement,
+                reach: PushChannels) -> tuple[list, ColumnElement]:
+    """(joins, condition) for the verified, not opted-out contacts of `consumer_id` on a
+    push channel; a contact on a later phone channel (SMS) is left out when one on an
+    earlier phone channel (WhatsApp) with the same number gets the message."""
+    twin = contacts.alias("twin")
+    twin_link = links.alias("twin_link")
+    left_out = [or_(contacts.c.channel != name, ~exists().where(
+        twin_link.c.consumer_id == consumer_id, twin_link.c.contact_id == twin.c.id,
+        twin_link.c.verified_phone == consumers.c.mobile_e164,
+        twin.c.channel.in_(before), twin.c.address == contacts.c.address,
+        twin.c.opted_out.is_(False))) for name, before in reach.phone_twins()]
     condition = and_(
         links.c.consumer_id == consumer_id, links.c.contact_id == contacts.c.id,
         consumers.c.id == consumer_id, links.c.verified_phone == consumers.c.mobile_e164,
-        contacts.c.opted_out.is_(False), contacts.c.channel.in_(CHANNELS),
-        or_(contacts.c.channel != "sms", ~whatsapp_twin),
+        contacts.c.opted_out.is_(False), contacts.c.channel.in_(reach.preference),
+        *left_out,
     )
     return [links, contacts, consumers], condition
 
@@ -215,14 +219,14 @@ def _outbox_select(key: ColumnElement, message_key: ColumnElement | str, params:
 
 
 def _band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
-                 quiet_end: datetime) -> int:
+                 quiet_end: datetime, reach: PushChannels) -> int:
     """Queue the alerts of the accounts this scan moved into `band`: one INSERT…SELECT, or
     one per distinct `negative_since` for bands whose message says when a cut may come."""
     now = bands.now
     crossed = and_(states.c.crossed_at == literal(now, AlertState.crossed_at.type),
                    states.c.band == band.severity,
                    accounts.c.consumer_id == states.c.consumer_id)
-    joins, recipients = _recipients(states.c.consumer_id)
+    joins, recipients = _recipients(states.c.consumer_id, reach)
     key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band.severity),
                           contacts.c.id)
 
@@ -248,10 +252,11 @@ def _band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
     return queued
 
 
-def _event_fanout(conn: Connection, start: int, end: int, now: datetime) -> dict[str, int]:
+def _event_fanout(conn: Connection, start: int, end: int, now: datetime,
+                  reach: PushChannels) -> dict[str, int]:
     """Recharge and reconnection notices for events (start, end]: sent at once, they
     answer something the consumer just did or waited for."""
-    joins, recipients = _recipients(events.c.consumer_id)
+    joins, recipients = _recipients(events.c.consumer_id, reach)
     counts: dict[str, int] = {}
     for kind, message_key in EVENT_KEYS.items():
         params = json_object(conn, amount_paise=cast(events.c.amount_paise, BigInteger),
@@ -288,10 +293,11 @@ def rules_fingerprint(rules: Rules) -> int:
 
 
 def scan(conn: Connection, rules: Rules, now: datetime, *, tz: ZoneInfo,
-         dry_run: bool = False) -> ScanResult:
+         dry_run: bool = False, reach: PushChannels = BIHAR) -> ScanResult:
     """Queue the alerts due now, in the caller's transaction; idempotent (a second scan
     straight after queues none). A dry run counts what it would queue and writes nothing.
-    `tz` is the local time of quiet hours and cut times (the TIMEZONE setting).
+    `tz` is the local time of quiet hours and cut times (the TIMEZONE setting); `reach`
+    names the push channels (the bot's channel registry describes them).
 
     Only accounts changed since the previous scan (by `accounts.change_seq`, see
     backend.counters) are looked at; all of them when the bands changed."""
@@ -312,7 +318,7 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, tz: ZoneInfo,
     end = conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one()
     if dry_run:
         cand = candidates.subquery("cand")
-        joins, recipients = _recipients(cand.c.consumer_id)
+        joins, recipients = _recipients(cand.c.consumer_id, reach)
         query = select(cand.c.band, func.count()).select_from(cand)
         for table in joins:
             query = query.join(table, true())
@@ -320,7 +326,7 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, tz: ZoneInfo,
             now, AlertState.crossed_at.type), recipients).group_by(cand.c.band))
         for band, count in rows:
             result.add(band_name(rules.alerts, band), count)
-        joins, recipients = _recipients(events.c.consumer_id)
+        joins, recipients = _recipients(events.c.consumer_id, reach)
         query = select(events.c.kind, func.count()).select_from(events)
         for table in joins:
             query = query.join(table, true())
@@ -335,8 +341,8 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, tz: ZoneInfo,
         conn.exec_driver_sql("ANALYZE alert_states")
     quiet_end = quiet_until(rules.alerts, now, tz)
     for band in rules.alerts.bands:
-        result.add(band.name, _band_fanout(conn, bands, band, quiet_end))
-    for kind, count in _event_fanout(conn, start, end, now).items():
+        result.add(band.name, _band_fanout(conn, bands, band, quiet_end, reach))
+    for kind, count in _event_fanout(conn, start, end, now, reach).items():
         result.add(kind, count)
     _set_mark(conn, end)
     _set_mark(conn, until, ACCOUNTS_MARK)
@@ -347,11 +353,11 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, tz: ZoneInfo,
 
 
 def run_scan(engine: Engine, rules: Rules, now: datetime, *, tz: ZoneInfo,
-             dry_run: bool = False) -> ScanResult:
+             dry_run: bool = False, reach: PushChannels = BIHAR) -> ScanResult:
     """One scan in a transaction of its own (for schedulers and after readings imports);
     a dry run is rolled back."""
     with engine.begin() as conn:
-        result = scan(conn, rules, now, tz=tz, dry_run=dry_run)
+        result = scan(conn, rules, now, tz=tz, dry_run=dry_run, reach=reach)
         if dry_run:
             conn.rollback()
     return result

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from backend.engagement.alerts import ScanResult, run_scan
+from backend.messaging.reach import BIHAR, PushChannels
 from backend.metering.readings import IngestReport
 from backend.metering.readings_import import Progress, Source, import_readings
 from backend.metering.rules import Rules
@@ -27,10 +28,11 @@ class Intake:
 
 
 def import_and_alert(engine: Engine, rules: Rules, tz: ZoneInfo, source: Source,
-                     now: datetime, *, progress: Progress | None = None) -> Intake:
+                     now: datetime, *, progress: Progress | None = None,
+                     reach: PushChannels = BIHAR) -> Intake:
     """Import and charge (one transaction), then scan for alerts in a transaction of its
     own: the charges stay committed if the scan fails, and as the scan's mark then stays
     behind, the next scheduled scan still finds these accounts changed."""
     report = import_readings(engine, rules, tz, source, now, progress=progress)
-    alerts = run_scan(engine, rules, now, tz=tz) if report.applied else None
+    alerts = run_scan(engine, rules, now, tz=tz, reach=reach) if report.applied else None
     return Intake(report, alerts)

@@ -1,3 +1,4 @@
-"""Channel adapters: one per provider, each holding its provider client (never subclassing
-it) and declaring frozen `Capabilities`. Flows never see them; they see only
-`InboundMessage` and `Reply`."""
+"""Channel adapters: one per channel behind one interface (base.py), in one registry
+(registry.py: name -> adapter class). Each holds its provider client (never subclassing it)
+and declares frozen `Capabilities`. Flows never see them; they see only `InboundMessage` and
+`Reply`. docs/channels.md lists the files a new channel touches."""

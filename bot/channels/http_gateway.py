@@ -24,8 +24,8 @@ from backend.messaging.senders import (
     TransientSendError,
 )
 from backend.platform.clock import utcnow
-from bot.dialogue.types import SMS, Reply
-from bot.formatting import from_outbox
+from bot.channels.text import outgoing_text
+from bot.dialogue.types import SMS
 from bot.i18n import Renderer
 
 TIMEOUT_S = 10.0
@@ -49,8 +49,7 @@ class HttpGatewaySender:
         self.renderer, self.clock = renderer, clock
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        text = self.renderer.render(Reply(message.message_key, from_outbox(message.params)),
-                                    message.language, SMS, now=self.clock()).text
+        text = outgoing_text(self.renderer, message, SMS, self.clock())
         body = json.dumps({"id": message.id, "channel": message.channel, "to": message.address,
                            "key": message.message_key, "language": message.language,
                            "text": text}, ensure_ascii=False).encode()

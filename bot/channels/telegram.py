@@ -34,7 +34,7 @@ from telegram.ext import (
 )
 
 from backend.platform.clock import utcnow
-from bot.channels.twilio import split_text
+from bot.channels.text import split_text
 from bot.dialogue.types import TELEGRAM, Capabilities, InboundMessage, MediaKind
 from bot.i18n import N_, RenderedMessage
 from bot.settings import AppSettings

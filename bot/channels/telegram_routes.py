@@ -16,13 +16,14 @@ from bot.channels.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
+WEBHOOK_PATH = "/webhooks/telegram"
 
 
 def install_telegram_routes(app: FastAPI, channel: TelegramChannel, limit: int) -> None:
     router = APIRouter(include_in_schema=False)
     secret = (channel.webhook_secret or "").encode()
 
-    @router.post("/webhooks/telegram", name="telegram_webhook")
+    @router.post(WEBHOOK_PATH, name="telegram_webhook")
     async def webhook(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not secret or not hmac.compare_digest(given, secret):

@@ -24,10 +24,9 @@ from backend.messaging.senders import (
     TransientSendError,
 )
 from backend.platform.clock import utcnow
+from bot.channels.optout import mark_opted_out
 from bot.channels.telegram import CAPABILITIES
-from bot.channels.twilio import split_text
-from bot.dialogue.types import Reply
-from bot.formatting import from_outbox
+from bot.channels.text import outgoing_text, split_text
 from bot.i18n import Renderer
 from bot.settings import AppSettings
 
@@ -56,9 +55,7 @@ class TelegramSender:
         return cls(bot, renderer, sessions)
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        params = from_outbox(message.params)
-        text = self.renderer.render(Reply(message.message_key, params), message.language,
-                                    CAPABILITIES, now=self.clock()).text
+        text = outgoing_text(self.renderer, message, CAPABILITIES, self.clock())
         future = asyncio.run_coroutine_threadsafe(self._send(message.address, text), self._loop)
         try:
             return future.result(timeout=SEND_TIMEOUT_S)
@@ -80,8 +77,6 @@ class TelegramSender:
             raise RateLimitedError(f"telegram flood control: retry after {seconds:.0f}s",
                                    retry_after_s=seconds) from None
         except Forbidden:
-            from bot.delivery import mark_opted_out
-
             await asyncio.to_thread(mark_opted_out, self.sessions, "telegram", chat_id,
                                     self.clock())
             raise PermanentSendError("telegram: the user blocked the bot") from None

@@ -27,6 +27,7 @@ from backend.messaging.senders import (
     TransientSendError,
 )
 from backend.platform.errors import InvalidInput
+from bot.channels.text import split_text
 from bot.channels.twilio_http import BaseUrlHttpClient
 from bot.dialogue.types import SMS, WHATSAPP, Capabilities, InboundMessage, MediaKind
 from bot.settings import AppSettings
@@ -83,6 +84,9 @@ class TwilioAccount:
 
 @dataclass(frozen=True)
 class TwilioChannel:
+    """One Twilio sender (WhatsApp or SMS) on the shared account: parses its webhooks,
+    answers in TwiML, sends through the REST API. Its adapter is bot/channels/twilio_adapter.py."""
+
     name: TwilioKind
     capabilities: Capabilities
     account: TwilioAccount
@@ -174,34 +178,3 @@ def _media(form: Mapping[str, str]) -> MediaKind | None:
         if kind.startswith(prefix):
             return media  # type: ignore[return-value]
     return "document" if kind.startswith(("application/", "text/")) else "other"
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Parts of at most `limit` characters, cut at line ends (else spaces) where possible."""
-    parts: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest or not parts:
-        parts.append(rest)
-    return parts
-
-
-def build_twilio_channels(settings: AppSettings) -> dict[str, TwilioChannel]:
-    """The Twilio channels whose settings are present (none without credentials)."""
-    if not settings.twilio_ready:
-        return {}
-    account = TwilioAccount.from_settings(settings)
-    channels: dict[str, TwilioChannel] = {}
-    if settings.whatsapp_enabled:
-        channels["whatsapp"] = TwilioChannel("whatsapp", WHATSAPP_TWILIO, account,
-                                             settings.twilio_whatsapp_from)
-    if settings.sms_enabled:
-        channels["sms"] = TwilioChannel("sms", SMS_TWILIO, account, settings.twilio_sms_from)
-    return channels

@@ -9,7 +9,6 @@ inside Twilio's 15 s. A Twilio retry of a MessageSid already answered gets an em
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
@@ -20,7 +19,7 @@ from backend.platform.errors import DomainError
 from backend.services import Backend
 from bot.channels.http import read_body
 from bot.channels.twilio import STATUS_PATH, BadWebhook, TwilioChannel
-from bot.delivery import handle_status
+from bot.channels.twilio_delivery import handle_status
 from bot.wiring import Assistant
 
 log = logging.getLogger(__name__)
@@ -44,43 +43,43 @@ async def signed_form(request: Request, channel: TwilioChannel, limit: int) -> d
     return form
 
 
-def install_twilio_routes(app: FastAPI, channels: Mapping[str, TwilioChannel],
-                          assistant: Assistant, backend: Backend, limit: int) -> None:
-    """Routes for the Twilio channels that are on; the others are not routed (404)."""
+def install_inbound_route(app: FastAPI, channel: TwilioChannel, path: str,
+                          assistant: Assistant, limit: int) -> None:
+    """`POST path` (/webhooks/twilio/<channel>): signed form in, TwiML replies out."""
     router = APIRouter(include_in_schema=False)
 
-    def inbound_route(channel: TwilioChannel) -> None:
-        @router.post(f"/webhooks/twilio/{channel.name}", name=f"twilio_{channel.name}")
-        async def inbound(request: Request) -> Response:
-            form = await signed_form(request, channel, limit)
-            try:
-                message = channel.inbound(form, utcnow())
-            except BadWebhook as exc:
-                raise HTTPException(400, str(exc)) from None
-            try:
-                answer = await run_in_threadpool(assistant.respond, message,
-                                                 channel.capabilities)
-            except DomainError as exc:
-                raise HTTPException(400, type(exc).__name__) from None
-            log.debug("twilio %s %s: %d replies", channel.name, message.message_id,
-                      len(answer.rendered))
-            return Response(channel.twiml([r.text for r in answer.rendered]), media_type=XML)
+    @router.post(path, name=f"twilio_{channel.name}")
+    async def inbound(request: Request) -> Response:
+        form = await signed_form(request, channel, limit)
+        try:
+            message = channel.inbound(form, utcnow())
+        except BadWebhook as exc:
+            raise HTTPException(400, str(exc)) from None
+        try:
+            answer = await run_in_threadpool(assistant.respond, message, channel.capabilities)
+        except DomainError as exc:
+            raise HTTPException(400, type(exc).__name__) from None
+        log.debug("twilio %s %s: %d replies", channel.name, message.message_id,
+                  len(answer.rendered))
+        return Response(channel.twiml([r.text for r in answer.rendered]), media_type=XML)
 
-    for channel in channels.values():
-        inbound_route(channel)
+    app.include_router(router)
 
-    if channels:
-        any_channel = next(iter(channels.values()))
 
-        @router.post(STATUS_PATH, name="twilio_status")
-        async def status(request: Request) -> Response:
-            form = await signed_form(request, any_channel, limit)
-            try:
-                known = await run_in_threadpool(handle_status, backend.sessions, form, utcnow())
-            except ValueError as exc:
-                raise HTTPException(400, str(exc)) from None
-            if not known:
-                log.info("twilio status for an unknown message, ignored")
-            return Response(status_code=204)
+def install_status_route(app: FastAPI, channel: TwilioChannel, backend: Backend,
+                         limit: int) -> None:
+    """`POST /webhooks/twilio/status`, signed with the account `channel` shares."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.post(STATUS_PATH, name="twilio_status")
+    async def status(request: Request) -> Response:
+        form = await signed_form(request, channel, limit)
+        try:
+            known = await run_in_threadpool(handle_status, backend.sessions, form, utcnow())
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        if not known:
+            log.info("twilio status for an unknown message, ignored")
+        return Response(status_code=204)
 
     app.include_router(router)

@@ -21,7 +21,7 @@ def alerts_scan(app: CliApp, dry_run: bool) -> None:
 
     backend = app.backend()
     result = run_scan(backend.engine, backend.rules, app.components.clock(), tz=backend.tz,
-                      dry_run=dry_run)
+                      dry_run=dry_run, reach=backend.reach)
     click.echo(f"looked at {result.examined} accounts changed since the last scan")
     verb = "would queue" if dry_run else "queued"
     if not result.queued:

@@ -173,7 +173,8 @@ def preview(app: CliApp, broadcast_id: int) -> None:
     with backend.sessions() as s:
         b = service.get(s, broadcast_id)
         segment = Segment.from_dict(b.segment).describe()
-        result = service.preview(s, broadcast_id, _render_text(app.components.renderer))
+        result = service.preview(s, broadcast_id, _render_text(app.components.renderer),
+                                 reach=backend.reach)
     click.echo(f"broadcast {broadcast_id}: {segment}")
     click.echo(f"{'channel':<10}{'language':<10}{'recipients':>12}")
     for (channel, language), n in sorted(result.recipients.items()):
@@ -195,8 +196,9 @@ def send(app: CliApp, broadcast_id: int, chunk: int) -> None:
     from backend.engagement.broadcasts import service
 
     backend = app.backend()
-    report = service.send(backend.sessions, broadcast_id, utcnow(), chunk=chunk,
-                          progress=_progress, window=backend.promotional_window)
+    report = service.send(backend.sessions, broadcast_id, app.components.clock(), chunk=chunk,
+                          progress=_progress, window=backend.promotional_window,
+                          reach=backend.reach)
     assert report is not None
     click.echo(f"broadcast {broadcast_id}: {report.queued:,} queued now, "
                f"{report.recipients:,} recipients in all, "
@@ -210,8 +212,8 @@ def send_due(app: CliApp) -> None:
     from backend.engagement.broadcasts import service
 
     backend = app.backend()
-    reports = service.send_due(backend.sessions, utcnow(), progress=_progress,
-                               window=backend.promotional_window)
+    reports = service.send_due(backend.sessions, app.components.clock(), progress=_progress,
+                               window=backend.promotional_window, reach=backend.reach)
     for r in reports:
         click.echo(f"broadcast {r.broadcast_id}: {r.queued:,} queued")
     if not reports:

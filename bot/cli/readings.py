@@ -36,7 +36,8 @@ def readings_import(app: CliApp, csv_file: Path) -> None:
             seen = line
 
         intake = import_and_alert(backend.engine, backend.rules, backend.tz, csv_file,
-                                  app.components.clock(), progress=advance)
+                                  app.components.clock(), progress=advance,
+                                  reach=backend.reach)
     report, alerts = intake.report, intake.alerts
     click.echo(f"loaded {report.inserted} readings ({report.duplicates} already present)")
     for day_result in report.applied:

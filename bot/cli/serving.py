@@ -58,15 +58,10 @@ def serve(app: CliApp, host: str, port: int, workers: int) -> None:
 
 
 def channels_line(settings: AppSettings) -> str:
-    """Which channels `serve` answers on, and the webhook URLs to give the providers."""
-    names = settings.enabled_channels()
-    if not names:
-        return ("channels: none on (set TWILIO_* + PUBLIC_BASE_URL for WhatsApp/SMS, "
-                "TELEGRAM_BOT_TOKEN + TELEGRAM_WEBHOOK_SECRET for Telegram)")
-    paths = {"whatsapp": "/webhooks/twilio/whatsapp", "sms": "/webhooks/twilio/sms",
-             "telegram": "/webhooks/telegram"}
-    base = settings.public_base_url or ""
-    return "channels on: " + ", ".join(f"{n} ({base}{paths[n]})" for n in names)
+    """Which channels are on, with the webhook URLs to give the providers."""
+    from bot.channels.registry import channels_summary
+
+    return channels_summary(settings)
 
 
 @click.command()
@@ -95,7 +90,9 @@ def worker(app: CliApp, batch_size: int, poll_interval: float, worker_id: str | 
     backend = app.backend()
     stop = _stop_on_signals()
     sender = app.components.sender  # the composition root's renderer: helpline and all
-    on = settings.enabled_channels() or (["telegram"] if settings.telegram_bot_token else [])
+    from bot.channels.registry import enabled_channels
+
+    on = enabled_channels(settings)
     fallback = "HTTP gateway" if settings.outbox_http_url else "console: logged, not sent"
     click.echo(f"outbox worker started (channels: {', '.join(on) or 'none'}; "
                f"others: {fallback})")

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-Channel = Literal["whatsapp", "sms", "telegram", "web", "console"]
+#: A channel name: one registered in bot/channels/registry.py, or "web" / "console" (the
+#: demo web chat and `sahayak chat`). A plain str, so a new channel needs no edit here.
+Channel = str
 Language = Literal["hi", "hi-Latn", "en"]
 MediaKind = Literal["audio", "image", "video", "sticker", "location", "document", "other"]
 
@@ -50,22 +52,31 @@ class Reply:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a channel can show. Frozen per channel adapter."""
+    """What a channel can show and how it bills. Frozen per channel adapter
+    (bot/channels/base.py); the renderer reads the first four, the registry the rest."""
 
     buttons: bool  # quick-reply buttons (else a numbered list)
     max_buttons: int
     max_length: int  # characters per message before the channel splits or refuses
-    unicode_costly: bool  # SMS: Devanagari makes it UCS-2 (70 chars/segment)
+    #: SMS segments and encoding: Devanagari makes a text UCS-2 (70 chars/segment, not
+    #: 160), so ₹ and smart punctuation become ASCII where that keeps it GSM-7, and
+    #: rendered replies report their segments (backend.messaging.sms).
+    unicode_costly: bool
     session_window_hours: int | None  # WhatsApp: free-form only within 24 h
+    lists: bool = False  # list pickers (a menu of up to 10 rows), e.g. WhatsApp list messages
+    media: bool = False  # can send images and documents
+    #: Its address is an E.164 phone number (WhatsApp, SMS): one person's contacts on two
+    #: such channels share an address, and it can reach a consumer's registered mobile.
+    phone_address: bool = False
 
 
 CONSOLE = Capabilities(buttons=False, max_buttons=0, max_length=4096, unicode_costly=False,
                        session_window_hours=None)
 SMS = Capabilities(buttons=False, max_buttons=0, max_length=1600, unicode_costly=True,
-                   session_window_hours=None)
+                   session_window_hours=None, phone_address=True)
 WHATSAPP = Capabilities(buttons=True, max_buttons=3, max_length=4096, unicode_costly=False,
-                        session_window_hours=24)
+                        session_window_hours=24, lists=True, media=True, phone_address=True)
 TELEGRAM = Capabilities(buttons=True, max_buttons=8, max_length=4096, unicode_costly=False,
-                        session_window_hours=None)
+                        session_window_hours=None, media=True)
 WEB = Capabilities(buttons=True, max_buttons=8, max_length=4096, unicode_costly=False,
                    session_window_hours=None)

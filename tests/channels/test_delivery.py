@@ -22,7 +22,8 @@ from backend.messaging.senders import (
 from backend.models import Contact, OutboxMessage, OutboxStatus
 from backend.platform.clock import utcnow
 from bot.channels.twilio import RecipientOptedOut
-from bot.delivery import TEMPLATE_ONLY, build_sender
+from bot.channels.twilio_delivery import TEMPLATE_ONLY
+from bot.delivery import build_sender
 from bot.i18n import Renderer
 from tests.channels.conftest import ACCOUNT_SID, PUBLIC, Stack, channel_settings
 from tests.channels.fakes import FakeTwilio

@@ -31,6 +31,7 @@ from backend.engagement.broadcasts.audience import IdRange, audience
 from backend.engagement.broadcasts.spec import Segment
 from backend.engagement.broadcasts.window import TRAI_WINDOW, PromoWindow, next_promotional_start
 from backend.messaging.bulk import insert_from_select, json_object, pending, text_value
+from backend.messaging.reach import BIHAR, PushChannels
 from backend.models import Broadcast, BroadcastClass, Consumer
 
 BODY_KEY = "broadcast.body"
@@ -75,10 +76,12 @@ def _params(conn: Connection, broadcast: Broadcast, language: ColumnElement) -> 
 
 
 def queue_chunk(conn: Connection, broadcast: Broadcast, ids: IdRange | None,
-                now: datetime, window: PromoWindow = TRAI_WINDOW) -> tuple[int, int]:
+                now: datetime, window: PromoWindow = TRAI_WINDOW, *,
+                reach: PushChannels = BIHAR) -> tuple[int, int]:
     """Queue one chunk; returns (rows queued now, consumers skipped as opted out).
-    Promotional rows wait for `window` (Backend.promotional_window)."""
-    a = audience(Segment.from_dict(broadcast.segment), ids).subquery("a")
+    Promotional rows wait for `window` (Backend.promotional_window); `reach` names the
+    push channels (the bot's channel registry describes them)."""
+    a = audience(Segment.from_dict(broadcast.segment), ids, reach=reach).subquery("a")
     not_before = (next_promotional_start(now, window)
                   if broadcast.message_class == BroadcastClass.PROMOTIONAL else now)
     key = (literal(f"bc:{broadcast.id}:", String) + a.c.channel + literal(":", String)

@@ -31,6 +31,7 @@ from backend.engagement.broadcasts.spec import (
     validate_segment,
 )
 from backend.engagement.broadcasts.window import TRAI_WINDOW, PromoWindow
+from backend.messaging.reach import BIHAR, PushChannels
 from backend.messaging.senders import mask_address
 from backend.messaging.sms import encoding, segments, to_gsm_safe
 from backend.models import (
@@ -135,11 +136,12 @@ class Preview:
         return dict(out)
 
 
-def preview(session: Session, broadcast_id: int, render: RenderText | None = None) -> Preview:
+def preview(session: Session, broadcast_id: int, render: RenderText | None = None, *,
+            reach: PushChannels = BIHAR) -> Preview:
     """Counts straight from the audience query the fan-out uses (distinct addresses, as
     the fan-out sends one message per address)."""
     broadcast = _get(session, broadcast_id)
-    a = audience(Segment.from_dict(broadcast.segment)).subquery("a")
+    a = audience(Segment.from_dict(broadcast.segment), reach=reach).subquery("a")
     rows = session.execute(
         select(a.c.channel, a.c.language, a.c.skip, func.count(func.distinct(a.c.address)),
                func.count())
@@ -189,8 +191,8 @@ def _sessions(target: Target) -> sessionmaker[Session]:
 
 def send(target: Target, broadcast_id: int, now: datetime, *,
          progress: Progress | None = None, chunk: int = CHUNK,
-         only_if_scheduled: bool = False,
-         window: PromoWindow = TRAI_WINDOW) -> SendReport | None:
+         only_if_scheduled: bool = False, window: PromoWindow = TRAI_WINDOW,
+         reach: PushChannels = BIHAR) -> SendReport | None:
     """Fan a draft, scheduled or already-queued broadcast out into the outbox now
     (promotional rows wait for the start of `window`, Backend.promotional_window, when
     outside it). Refuses paused and
@@ -223,7 +225,8 @@ def send(target: Target, broadcast_id: int, now: datetime, *,
                                     .with_for_update(read=True))
             if status == BroadcastStatus.CANCELLED:
                 break
-            added, skip = queue_chunk(session.connection(), broadcast, ids, now, window)
+            added, skip = queue_chunk(session.connection(), broadcast, ids, now, window,
+                                      reach=reach)
         queued, skipped = queued + added, skipped + skip
         if progress is not None:
             progress(done, len(chunks), queued)
@@ -238,7 +241,8 @@ def send(target: Target, broadcast_id: int, now: datetime, *,
 
 
 def send_due(target: Target, now: datetime, *, progress: Progress | None = None,
-             window: PromoWindow = TRAI_WINDOW) -> list[SendReport]:
+             window: PromoWindow = TRAI_WINDOW,
+             reach: PushChannels = BIHAR) -> list[SendReport]:
     """Send every scheduled broadcast whose time has come (the scheduler calls this every
     minute); paused ones wait, a scheduled time in the past is sent at once."""
     sessions = _sessions(target)
@@ -250,7 +254,7 @@ def send_due(target: Target, now: datetime, *, progress: Progress | None = None,
     reports = []
     for broadcast_id in due:
         report = send(sessions, broadcast_id, now, progress=progress, only_if_scheduled=True,
-                      window=window)
+                      window=window, reach=reach)
         if report is not None:
             reports.append(report)
     return reports
