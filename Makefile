@@ -10,7 +10,7 @@ DEMO_API_KEY ?= demo-operator-key
 
 # pytest-xdist workers for the test targets: one per core (2 on the CI machine).
 TEST_WORKERS ?= auto
-# The fast tier: no PostgreSQL half, no browser, nothing marked slow (docs/testing.md).
+# The fast tier: no PostgreSQL half, no browser, nothing marked slow (docs/ARCHITECTURE.md, "Tests").
 CHECK_TIERS ?= not postgres and not web and not slow
 
 # The tests start Python (and import the project) in ~100 subprocesses: let them keep

@@ -1,6 +1,6 @@
 """Shared fixtures: a migrated database on SQLite and, when TEST_DATABASE_URL is set, on
 PostgreSQL (a throwaway database per run and per xdist worker), the default rules, the
-bounded Hypothesis profile, and the tier markers (docs/testing.md)."""
+bounded Hypothesis profile, and the tier markers (docs/ARCHITECTURE.md, "Tests")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Low-balance alerts: a set-based scan over the accounts changed since the last scan.
 
-The bands are data: declared in the rules file (`alerts.bands`, see docs/alert-bands.md),
+The bands are data: declared in the rules file (`alerts.bands`, see docs/ARCHITECTURE.md, "An alert band"),
 each a condition (days left, amount left, % of the last recharge, zero, negative, hours
 before the earliest cut), a severity, a message key and an urgency; backend.engagement.
 alert_bands compiles them into one CASE, most severe first. An account is alerted when its

@@ -5,7 +5,7 @@ The backend cannot ask the bot's channel registry (backend never imports bot), s
 registry describes its channels here as data: `bot.channels.registry` builds a
 `PushChannels` from the adapters' declarations, and backend callers without one (the
 scheduler, tests) use `BIHAR`, which equals what the registry builds for the shipped
-channels (a test checks it). See docs/ARCHITECTURE.md, "Adding a channel"."""
+channels (a test checks it). See docs/ARCHITECTURE.md, "A channel"."""
 
 from __future__ import annotations
 

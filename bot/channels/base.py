@@ -8,7 +8,7 @@ optional inbound side (`webhook_path` + `install_routes`: verify the provider's 
 then parse it into an `InboundMessage` for the assistant) and an optional outbound side
 (`sender`: a `Sender` for outbox rows), plus `start`/`stop` for the app's lifespan. A
 channel that only receives (a missed-call provider, the web chat) returns no sender; one
-that only sends has no webhook path. docs/ARCHITECTURE.md, "Adding a channel", lists the
+that only sends has no webhook path. docs/ARCHITECTURE.md, "A channel", lists the
 files a new channel touches."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 open-chat-studio's `PLATFORM_CHANNEL_CLASSES`), and what delivery, the webhook routes,
 `sahayak serve` and the backend's push rules ask of it.
 
-Adding a channel is one line in `CHANNEL_CLASSES` (see docs/ARCHITECTURE.md, "Adding a
+Adding a channel is one line in `CHANNEL_CLASSES` (see docs/ARCHITECTURE.md, "A
 channel"); tests register extra channels on a copy (`ChannelRegistry.with_`), never on the
 shared table. Nothing is built on import: `build` builds the enabled adapters from
 settings, in table order (a later adapter may share an earlier one's provider client)."""
