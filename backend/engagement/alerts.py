@@ -1,10 +1,10 @@
 """Low-balance alerts: a set-based scan over the accounts changed since the last scan.
 
-The bands are data: declared in the rules file (`alerts.bands`, see docs/ARCHITECTURE.md, "An alert band"),
-each a condition (days left, amount left, % of the last recharge, zero, negative, hours
-before the earliest cut), a severity, a message key and an urgency; backend.engagement.
-alert_bands compiles them into one CASE, most severe first. An account is alerted when its
-band is more severe than the one recorded in `alert_states`; a recharge (a new
+The bands are data: declared in the rules file (`alerts.bands`; docs/ARCHITECTURE.md, "An
+alert band"), each a condition (days left, amount left, % of the last recharge, zero,
+negative, hours before the earliest cut), a severity, a message key and an urgency;
+backend.engagement.alert_bands compiles them into one CASE, most severe first. An account is
+alerted when its band is more severe than the one recorded in `alert_states`; a recharge (a new
 `accounts.last_recharge_at`) resets the recorded band, so the next crossing alerts again.
 Non-urgent alerts wait out the quiet hours, in the TIMEZONE setting's local time.
 Recharge-credited and reconnected notices come from meter events past a high-water mark.

@@ -3,7 +3,8 @@
 A band is a name, a condition from a small vocabulary, a severity (its order, stored in
 `alert_states.band`), a message key and an urgency (whether it may go out in quiet hours).
 The alert scan (backend.engagement.alerts) compiles the bands into one CASE in severity
-order, so adding a band is configuration plus catalog entries. See docs/ARCHITECTURE.md, "An alert band".
+order, so adding a band is configuration plus catalog entries. See docs/ARCHITECTURE.md,
+"An alert band".
 """
 
 from __future__ import annotations
