@@ -130,8 +130,10 @@ def worker(batch_size: int, poll_interval: float, worker_id: str | None, concurr
 
     from pydantic import ValidationError
 
-    from backend.messaging.outbox import RetryPolicy, run_worker
+    from backend.engagement.broadcasts.window import BROADCAST_HOLD
     from backend.messaging.pace import RateLimits
+    from backend.messaging.retry import RetryPolicy
+    from backend.messaging.worker import run_worker
     from backend.platform import migrate
     from backend.services import build_backend
     from bot.delivery import build_sender
@@ -163,7 +165,8 @@ def worker(batch_size: int, poll_interval: float, worker_id: str | None, concurr
     totals = run_worker(backend.sessions, sender, stop_event=stop,
                         poll_interval_s=poll_interval, batch_size=batch_size,
                         policy=RetryPolicy.from_settings(backend.settings), worker_id=worker_id,
-                        lease_s=lease_s, limits=limits, concurrency=concurrency)
+                        lease_s=lease_s, limits=limits, concurrency=concurrency,
+                        hold=BROADCAST_HOLD)
     click.echo(f"worker stopped: sent {totals.sent}, retried {totals.retried}, "
                f"dead {totals.dead}, throttled {totals.throttled}")
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.contacts import identity
 from backend.engagement.broadcasts.fanout import CONTENT_SID_PARAM as CONTENT_SID
 from backend.engagement.broadcasts.fanout import CONTENT_VARIABLES_PARAM as CONTENT_VARIABLES
-from backend.messaging.outbox import enqueue, record_status
+from backend.messaging.enqueue import enqueue
 from backend.messaging.senders import (
     ConsoleSender,
     OutgoingMessage,
@@ -29,6 +29,7 @@ from backend.messaging.senders import (
     Sender,
     SendResult,
 )
+from backend.messaging.status import record_status
 from backend.models import Contact, ContactChannel, OutboxMessage
 from backend.platform.clock import utcnow
 from bot.channels.twilio import OPTED_OUT, OUTSIDE_WINDOW, OutsideWindow, RecipientOptedOut

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from backend.contacts.conversations import dialect_insert, lock_contact
-from backend.messaging.outbox import enqueue
+from backend.messaging.enqueue import enqueue
 from backend.messaging.senders import mask_address
 from backend.metering.registry import normalise_mobile
 from backend.models import (

@@ -1,4 +1,4 @@
-"""Set-based enqueueing, the bulk twin of `outbox.enqueue`: INSERT … SELECT into the outbox,
+"""Set-based enqueueing, the bulk twin of `enqueue.enqueue`: INSERT … SELECT into the outbox,
 a row whose idempotency key is already there skipped (ON CONFLICT DO NOTHING), so a rerun
 queues nothing twice. Used by the alert scan, broadcast fan-out and complaint escalation;
 plus the SQL pieces their SELECTs share (typed literals, JSON params, keys)."""

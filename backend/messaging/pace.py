@@ -12,6 +12,9 @@ The rows are locked once per claimed batch, not per message: FOR UPDATE on Postg
 SQLite the upsert that opens the transaction takes the single writer lock first. A 429
 moves `next_slot_at` to the end of the pause, which pauses that channel for all workers,
 rate-limited or not.
+
+Nothing here reads the clock: every moment comes from the caller (the worker's injected
+`Clock`, backend/messaging/clock.py), so pacing is tested with made-up times.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -18,9 +19,14 @@ from backend.contacts import identity
 from backend.engagement import adoption
 from backend.engagement.broadcasts import notices, service
 from backend.engagement.broadcasts.spec import Draft, Segment
-from backend.engagement.broadcasts.window import in_promotional_window, next_promotional_start
-from backend.messaging.outbox import claim_batch, process_batch, record_status
+from backend.engagement.broadcasts.window import (
+    BROADCAST_HOLD,
+    in_promotional_window,
+    next_promotional_start,
+)
+from backend.messaging import claim, dispatch
 from backend.messaging.senders import RecordingSender
+from backend.messaging.status import record_status
 from backend.metering.registry import ensure_circle
 from backend.models import (
     Account,
@@ -36,6 +42,10 @@ from backend.platform.clock import IST
 from backend.platform.db import make_engine
 from backend.platform.errors import Conflict, InvalidInput, NotFound
 from tests.factories import link_contact, make_consumer
+
+# The outbox as `sahayak worker` runs it: with the broadcast window's hold.
+claim_batch = partial(claim.claim_batch, hold=BROADCAST_HOLD)
+process_batch = partial(dispatch.process_batch, hold=BROADCAST_HOLD)
 
 DAY = datetime(2026, 11, 27, 11, 30, tzinfo=IST).astimezone(UTC)  # inside 10-21 IST
 NIGHT = datetime(2026, 11, 27, 22, 30, tzinfo=IST).astimezone(UTC)  # outside

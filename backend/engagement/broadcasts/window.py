@@ -1,7 +1,8 @@
 """When broadcast rows may go out: the promotional window (10:00-21:00 IST, TRAI rule for
 promotional SMS, applied to every channel so a campaign reads the same everywhere) and
-the predicate the outbox claim query ANDs in to hold back paused, cancelled and
-out-of-hours rows. Kept free of other broadcast code so `backend.messaging.outbox` can import it."""
+`BROADCAST_HOLD`, the outbox hook (backend/messaging/hold.py) that holds back paused,
+cancelled and out-of-hours rows. Whoever runs an outbox worker passes it; the outbox
+itself knows nothing of broadcasts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, case, or_, select
 
+from backend.messaging.hold import Hold
 from backend.models import (
     Broadcast,
     BroadcastClass,
@@ -62,3 +64,7 @@ def requeued_status() -> ColumnElement:
         Broadcast.status == BroadcastStatus.CANCELLED.value).scalar_subquery()
     return case((OutboxMessage.broadcast_id.in_(cancelled), OutboxStatus.CANCELLED.value),
                 else_=OutboxStatus.PENDING.value)
+
+
+#: The hook every outbox worker and claim that may meet broadcast rows is given.
+BROADCAST_HOLD = Hold(claimable=claimable, requeued_status=requeued_status)
