@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.contacts import identity
+from backend.contacts import contacts as identity
 from backend.engagement.broadcasts.fanout import CONTENT_SID_PARAM as CONTENT_SID
 from backend.engagement.broadcasts.fanout import CONTENT_VARIABLES_PARAM as CONTENT_VARIABLES
 from backend.messaging.enqueue import enqueue

@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from backend.contacts import identity
+from backend.contacts import contacts as identity
 from backend.messaging.senders import (
     PermanentSendError,
     RateLimitedError,

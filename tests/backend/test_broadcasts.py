@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.care import outages
 from backend.care.complaints import file_complaint
-from backend.contacts import identity
+from backend.contacts import contacts
 from backend.engagement import adoption
 from backend.engagement.broadcasts import notices, service
 from backend.engagement.broadcasts.spec import Draft, Segment
@@ -92,7 +92,7 @@ def test_channel_language_and_opt_out_per_consumer(session_factory: sessionmaker
         stale = make_consumer(s, language="hi")  # WhatsApp linked to an old number
         _link(s, stale, "whatsapp", "+919811111111", verified=False)
         opted = make_consumer(s)
-        identity.opt_out(s, identity.get_or_create_contact(s, "sms", opted.mobile_e164, DAY),
+        contacts.opt_out(s, contacts.get_or_create_contact(s, "sms", opted.mobile_e164, DAY),
                          DAY)
         opted_tg = make_consumer(s)
         _link(s, opted_tg, "telegram", "55555555", opted_out=True)
@@ -283,7 +283,7 @@ def test_status_totals_and_masked_recipients(session_factory: sessionmaker[Sessi
         for _ in range(5):
             make_consumer(s)
         opted = make_consumer(s)
-        identity.opt_out(s, identity.get_or_create_contact(s, "whatsapp", opted.mobile_e164,
+        contacts.opt_out(s, contacts.get_or_create_contact(s, "whatsapp", opted.mobile_e164,
                                                            DAY), DAY)
     bid = _create(session_factory)
     service.send(session_factory, bid, DAY)

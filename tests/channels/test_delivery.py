@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.contacts import identity
+from backend.contacts import contacts
 from backend.messaging.dispatch import process_batch
 from backend.messaging.enqueue import enqueue
 from backend.messaging.senders import (
@@ -50,7 +50,7 @@ def out(channel: str, key: str = "otp.code", params: dict | None = None,
 
 def inbound_at(sessions: sessionmaker[Session], when_ago: timedelta) -> None:
     with sessions.begin() as session:
-        contact = identity.get_or_create_contact(session, "whatsapp", PHONE, utcnow())
+        contact = contacts.get_or_create_contact(session, "whatsapp", PHONE, utcnow())
         contact.last_inbound_at = utcnow() - when_ago
 
 
