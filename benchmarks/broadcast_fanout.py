@@ -22,7 +22,8 @@ from sqlalchemy import text
 from backend.demo import seed as demo
 from backend.engagement.broadcasts import service
 from backend.engagement.broadcasts.spec import Draft
-from backend.messaging.outbox import claim_batch
+from backend.engagement.broadcasts.window import BROADCAST_HOLD
+from backend.messaging.claim import claim_batch
 from backend.metering.rules import load_rules
 from backend.platform import migrate
 from backend.platform.db import make_engine, make_session_factory
@@ -78,7 +79,8 @@ def run(url: str, n: int, chunk: int) -> dict:
         totals_s, totals = timed(lambda: service.totals(s, bid))
     with sessions.begin() as s:
         service.pause(s, bid, NOW)
-    claim_s, claimed = timed(lambda: claim_batch(sessions, "bench", 100, NOW, 300))
+    claim_s, claimed = timed(lambda: claim_batch(sessions, "bench", 100, NOW, 300,
+                                                 hold=BROADCAST_HOLD))
     assert claimed == []
     with sessions.begin() as s:
         cancel_s, cancelled = timed(lambda: service.cancel(s, bid, NOW))

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
-from backend.contacts import identity
+from backend.contacts import contacts
 from backend.metering.registry import add_consumer, ensure_circle
 from backend.models import Consumer, ContactLink, DailyReading, LinkMethod
 from backend.platform.db import make_engine
@@ -53,7 +53,7 @@ def link_contact(session: Session, consumer: Consumer, channel: str, address: st
                  opted_out: bool = False) -> int:
     """A contact linked to `consumer` by phone match (`verified=False`: linked with a phone
     that is not the registered mobile, so it does not count); returns the contact id."""
-    contact = identity.get_or_create_contact(session, channel, address or consumer.mobile_e164,
+    contact = contacts.get_or_create_contact(session, channel, address or consumer.mobile_e164,
                                              at)
     contact.language = language
     contact.opted_out = opted_out

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.contacts import identity
+from backend.contacts import contacts
 from backend.models import OutboxMessage
 from bot.cli import main
 from tests.factories import T0, make_consumer
@@ -50,7 +50,7 @@ def test_create_preview_send_status_pause_cancel(db_url: str, tmp_path: Path,
         make_consumer(s, tariff="DS-II", balance_paise=-100, language="en")
         make_consumer(s, tariff="NDS-II", balance_paise=-100)
         opted = make_consumer(s, tariff="DS-II", balance_paise=-100)
-        identity.opt_out(s, identity.get_or_create_contact(s, "sms", opted.mobile_e164, T0), T0)
+        contacts.opt_out(s, contacts.get_or_create_contact(s, "sms", opted.mobile_e164, T0), T0)
     body = tmp_path / "hi.txt"
     body.write_text(HI, encoding="utf-8")
     out = ok(db_url, "broadcast", "create", "--title", "Recharge soon", "--class", "service",

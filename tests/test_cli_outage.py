@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.contacts import identity
+from backend.contacts import contacts
 from backend.models import OutboxMessage
 from bot.cli import main
 from tests.factories import T0, make_consumer
@@ -65,7 +65,7 @@ def test_outage_extend_tells_the_area(db_url: str, session_factory: sessionmaker
 def test_handoff_reply_refusals_are_messages(db_url: str,
                                              session_factory: sessionmaker[Session]):
     with session_factory.begin() as s:
-        contact = identity.get_or_create_contact(s, "whatsapp", "+917000000901", T0)
+        contact = contacts.get_or_create_contact(s, "whatsapp", "+917000000901", T0)
         contact_id = contact.id
     out = fails(db_url, "handoff", "reply", str(contact_id), "hello", "--staff", "hd")
     assert "not waiting for a person" in out

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.messaging.outbox import enqueue
+from backend.messaging.enqueue import enqueue
 from backend.models import OutboxMessage, OutboxStatus
 from bot.cli import main
 from tests.servers import clear_settings_env

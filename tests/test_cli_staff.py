@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.care import complaints, handoff
-from backend.contacts import identity
+from backend.contacts import contacts, links
 from backend.engagement import adoption
 from backend.models import OutboxMessage
 from bot.cli import main
@@ -56,8 +56,8 @@ def test_complaint_status_and_handoff_reply(db_url: str,
                                             session_factory: sessionmaker[Session]) -> None:
     with session_factory.begin() as s:
         consumer = make_consumer(s, mobile="+917000000701")
-        contact = identity.get_or_create_contact(s, "whatsapp", "+917000000701", T0)
-        identity.auto_link_by_phone(s, contact, T0)
+        contact = contacts.get_or_create_contact(s, "whatsapp", "+917000000701", T0)
+        links.auto_link_by_phone(s, contact, T0)
         handoff.flag(s, contact, "asked", T0)
         ticket = complaints.file_complaint(s, category="other", description="x",
                                            consumer_id=consumer.id, now=T0).complaint.ticket

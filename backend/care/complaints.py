@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.messaging.outbox import enqueue
+from backend.messaging.enqueue import enqueue
 from backend.models import (
     Complaint,
     ComplaintEvent,

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from backend.messaging.bulk import idempotency_key, insert_from_select, json_object, pending
-from backend.messaging.outbox import enqueue
+from backend.messaging.enqueue import enqueue
 from backend.messaging.senders import mask_address
 from backend.models import (
     Circle,

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.messaging.outbox import enqueue
+from backend.messaging.enqueue import enqueue
 from backend.models import Contact
 from backend.platform.errors import Conflict, InvalidInput, NotFound
 

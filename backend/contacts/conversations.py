@@ -5,7 +5,7 @@ transaction that handles one inbound message is:
 
 1. Lock the contact's row, so two processes handling two messages of the same contact
    take turns instead of interleaving their state: the engine does it with
-   `identity.inbound_contact` (one statement that also notes the message); otherwise
+   `contacts.inbound_contact` (one statement that also notes the message); otherwise
    `load_state(..., for_update=True)` takes the lock.
 2. `claim_message`. On PostgreSQL a concurrent duplicate blocks on the primary key until
    this transaction ends, then sees it processed; on SQLite the first write takes the
@@ -30,10 +30,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, TextClause, bindparam, delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from backend.models import Contact, ConversationState, ProcessedMessage
+from backend.contacts.contacts import lock_contact
+from backend.models import ConversationState, ProcessedMessage
 
 MAX_MESSAGE_ID = 128
 MAX_NAME = 32  # flow and step names
@@ -55,16 +55,6 @@ class ConversationSnapshot:
     @property
     def in_flow(self) -> bool:
         return self.flow is not None
-
-
-def dialect_insert(session: Session):  # noqa: ANN201 - dialect-specific Insert factory
-    """The dialect's `insert` (with ON CONFLICT support) for the session's database."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"not implemented for {name}")
 
 
 def typed_sql(table: Table, sql: str, *, returning: tuple[str, ...] = ()) -> TextClause:
@@ -156,29 +146,12 @@ def _snapshot(row: Any) -> ConversationSnapshot:  # noqa: ANN401 - a Row of _COL
                                 expires_at=row.expires_at, updated_at=row.updated_at)
 
 
-def lock_contact(session: Session, contact_id: int) -> None:
-    """Serialise work on one contact until the transaction ends.
-
-    PostgreSQL: SELECT ... FOR NO KEY UPDATE on the contact row (it always exists, unlike
-    the state row, so even a contact's first two messages take turns; NO KEY leaves
-    inserts that reference the contact unblocked). SQLite: a no-op UPDATE, which takes the
-    database write lock now, before anything is read.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Contact.id).where(Contact.id == contact_id)
-                        .with_for_update(key_share=True))
-    else:
-        session.execute(update(Contact).where(Contact.id == contact_id)
-                        .values(opted_out=Contact.opted_out)
-                        .execution_options(synchronize_session=False))
-
-
 def load_state(session: Session, contact_id: int, now: datetime, *,
                for_update: bool = False) -> ConversationSnapshot | None:
     """The contact's live state, or None. An expired state counts as none and is deleted
     (a half-finished form from yesterday must not capture today's "balance?").
 
-    `for_update=True` locks the contact first (see `lock_contact`): use it when this
+    `for_update=True` locks the contact first (see `contacts.lock_contact`): use it when this
     transaction will save the state.
     """
     now = _aware(now)

@@ -53,7 +53,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Select
 
 from backend.engagement.alert_bands import BandSql
@@ -78,6 +77,7 @@ from backend.models import (
     EventKind,
     MeterEvent,
 )
+from backend.platform.dialect import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -172,8 +172,7 @@ def _candidates(bands: BandSql, changed: ColumnElement) -> Select:
 
 
 def _upsert_states(conn: Connection, candidates: Select) -> None:
-    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert_(states).from_select(
+    stmt = insert_for(conn)(states).from_select(
         ["consumer_id", "band", "epoch", "recharge_seen", "crossed_at"], candidates)
     conn.execute(stmt.on_conflict_do_update(
         index_elements=[states.c.consumer_id],

@@ -1,4 +1,4 @@
-"""Set-based enqueueing, the bulk twin of `outbox.enqueue`: INSERT … SELECT into the outbox,
+"""Set-based enqueueing, the bulk twin of `enqueue.enqueue`: INSERT … SELECT into the outbox,
 a row whose idempotency key is already there skipped (ON CONFLICT DO NOTHING), so a rerun
 queues nothing twice. Used by the alert scan, broadcast fan-out and complaint escalation;
 plus the SQL pieces their SELECTs share (typed literals, JSON params, keys)."""
@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Connection, Integer, Select, String, cast, func, literal
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import JSON
 
 from backend.models import OutboxMessage, OutboxStatus
+from backend.platform.dialect import insert_for
 
 outbox = OutboxMessage.__table__
 #: The columns a SELECT handed to `insert_from_select` yields, in this order (`extra` adds
@@ -55,8 +55,7 @@ def pending(not_before: datetime, now: datetime) -> list[ColumnElement]:
 
 def insert_from_select(conn: Connection, query: Select, extra: tuple[str, ...] = ()) -> int:
     """Queue the rows `query` yields (`COLUMNS` + `extra`); returns how many were new."""
-    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = (insert_(outbox).from_select([*COLUMNS, *extra], query)
+    stmt = (insert_for(conn)(outbox).from_select([*COLUMNS, *extra], query)
             .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
             # Without it SQLAlchemy reports -1 for an INSERT ... SELECT on psycopg.
             .execution_options(preserve_rowcount=True))

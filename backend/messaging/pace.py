@@ -12,6 +12,9 @@ The rows are locked once per claimed batch, not per message: FOR UPDATE on Postg
 SQLite the upsert that opens the transaction takes the single writer lock first. A 429
 moves `next_slot_at` to the end of the pause, which pauses that channel for all workers,
 rate-limited or not.
+
+Nothing here reads the clock: every moment comes from the caller (the worker's injected
+`Clock`, backend/messaging/clock.py), so pacing is tested with made-up times.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from backend.models import OutboxPace
+from backend.platform.dialect import insert_for
 from backend.platform.settings import Settings
 
 
@@ -66,18 +69,9 @@ class Slots:
         return self.start + timedelta(seconds=index * self.interval_s)
 
 
-def _upsert(session: Session):  # noqa: ANN202 - dialect-specific insert
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(OutboxPace)
-    if dialect == "sqlite":
-        return sqlite.insert(OutboxPace)
-    raise NotImplementedError(f"outbox pacing is not implemented for {dialect}")
-
-
 def _ensure_rows(session: Session, channels: list[str], now: datetime) -> None:
-    session.execute(_upsert(session).values([{"channel": c, "next_slot_at": now}
-                                             for c in channels])
+    rows = [{"channel": c, "next_slot_at": now} for c in channels]
+    session.execute(insert_for(session)(OutboxPace).values(rows)
                     .on_conflict_do_nothing(index_elements=[OutboxPace.channel]))
 
 

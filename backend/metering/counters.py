@@ -13,9 +13,9 @@ locks accounts only after it), so two writers never wait on each other in a cycl
 from __future__ import annotations
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.models import Counter
+from backend.platform.dialect import insert_for
 
 counters = Counter.__table__
 
@@ -29,8 +29,7 @@ def get(conn: Connection, name: str) -> int | None:
 
 
 def put(conn: Connection, name: str, value: int) -> None:
-    insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert_(counters).values(name=name, value=value)
+    stmt = insert_for(conn)(counters).values(name=name, value=value)
     conn.execute(stmt.on_conflict_do_update(index_elements=[counters.c.name],
                                             set_={"value": stmt.excluded.value}))
 
@@ -41,8 +40,7 @@ def increment(conn: Connection, name: str) -> int:
             .values(value=counters.c.value + 1).returning(counters.c.value))
     value = conn.execute(stmt).scalar()
     if value is None:  # first use (the migration creates the row; a wiped test db has none)
-        insert_ = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        conn.execute(insert_(counters).values(name=name, value=0)
+        conn.execute(insert_for(conn)(counters).values(name=name, value=0)
                      .on_conflict_do_nothing(index_elements=[counters.c.name]))
         value = conn.execute(stmt).scalar_one()
     return int(value)

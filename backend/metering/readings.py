@@ -11,11 +11,11 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.metering.charges import ApplyResult, apply_day
 from backend.metering.rules import Rules
 from backend.models import Consumer, DailyReading, Meter
+from backend.platform.dialect import insert_for
 
 MAX_DAILY_KWH = Decimal("1000")  # a household meter cannot use more in a day
 MAX_REGISTER_KWH = Decimal("100000000")  # an 8-digit cumulative register
@@ -87,12 +87,11 @@ def parse_reading(row: dict[str, str], today: date) -> ReadingIn:
 
 def _insert_ignoring_duplicates(conn: Connection, rows: list[dict]) -> int:
     table = DailyReading.__table__
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     if not rows:
         return 0
     # RETURNING counts what was really inserted: with executemany the driver's rowcount is
     # -1 on PostgreSQL (psycopg), which made every batch report "inserted: -1".
-    stmt = (dialect.insert(table)
+    stmt = (insert_for(conn)(table)
             .on_conflict_do_nothing(index_elements=["consumer_id", "day"])
             .returning(table.c.id))
     return len(conn.execute(stmt, rows).all())

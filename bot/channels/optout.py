@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.contacts import identity
+from backend.contacts import contacts
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,8 @@ def mark_opted_out(sessions: sessionmaker[Session], channel: str, address: str,
                    now: datetime) -> bool:
     """True when the contact was not opted out before."""
     with sessions.begin() as session:
-        contact = identity.get_or_create_contact(session, channel, address, now)
-        changed = identity.opt_out(session, contact, now)
+        contact = contacts.get_or_create_contact(session, channel, address, now)
+        changed = contacts.opt_out(session, contact, now)
     if changed:
         log.info("contact %s opted out by the provider (unsubscribed)", contact.id)
     return changed

@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from backend.contacts import identity
+from backend.contacts import contacts
 from backend.messaging.senders import (
     PermanentSendError,
     RateLimitedError,
@@ -103,7 +103,7 @@ class TwilioChannel:
         if self.name == "sms" and ":" in sender:
             raise BadWebhook("not an SMS sender")
         try:
-            address = identity.normalise_address(self.name, sender)
+            address = contacts.normalise_address(self.name, sender)
         except InvalidInput as exc:
             raise BadWebhook("bad sender") from exc
         text = (form.get("Body") or "")[:MAX_TEXT_CHARS]

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.engagement.broadcasts.fanout import CONTENT_SID_PARAM as CONTENT_SID
 from backend.engagement.broadcasts.fanout import CONTENT_VARIABLES_PARAM as CONTENT_VARIABLES
-from backend.messaging.outbox import enqueue, record_status
+from backend.messaging.enqueue import enqueue
 from backend.messaging.senders import OutgoingMessage, PermanentSendError, SendResult
+from backend.messaging.status import record_status
 from backend.models import Contact, ContactChannel, OutboxMessage
 from backend.platform.clock import utcnow
 from bot.channels.optout import mark_opted_out

@@ -1,6 +1,6 @@
 """`sahayak broadcast create|preview|send|status|pause|resume|cancel|list|send-due`: staff
 messages to a segment of consumers (backend.broadcasts), until the dashboard has them.
-Outage notices are sent by `sahayak outage add|extend|close --notify` (bot/cli_staff.py)."""
+Outage notices are sent by `sahayak outage add|extend|close --notify` (bot/cli/staff.py)."""
 
 from __future__ import annotations
 

@@ -82,8 +82,10 @@ def worker(app: CliApp, batch_size: int, poll_interval: float, worker_id: str | 
     """Send queued outbox messages until stopped (Ctrl-C / SIGTERM). Run several at once
     on PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED, and OUTBOX_RATE_LIMITS
     hold for all workers together."""
-    from backend.messaging.outbox import RetryPolicy, run_worker
+    from backend.engagement.broadcasts.window import broadcast_hold
     from backend.messaging.pace import RateLimits
+    from backend.messaging.retry import RetryPolicy
+    from backend.messaging.worker import run_worker
 
     settings = app.settings
     limits = RateLimits.from_settings(settings)
@@ -102,7 +104,8 @@ def worker(app: CliApp, batch_size: int, poll_interval: float, worker_id: str | 
     totals = run_worker(backend.sessions, sender, stop_event=stop,
                         poll_interval_s=poll_interval, batch_size=batch_size,
                         policy=RetryPolicy.from_settings(settings), worker_id=worker_id,
-                        lease_s=lease_s, limits=limits, concurrency=concurrency)
+                        lease_s=lease_s, limits=limits, concurrency=concurrency,
+                        hold=broadcast_hold(backend.promotional_window))
     click.echo(f"worker stopped: sent {totals.sent}, retried {totals.retried}, "
                f"dead {totals.dead}, throttled {totals.throttled}")
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.care import handoff
-from backend.contacts import conversations, identity
+from backend.contacts import contacts, conversations, links
 from backend.models import Contact
 from backend.platform.errors import DomainError
 from bot.dialogue.flows.base import Flow, Registry, menu
@@ -70,7 +70,7 @@ class DialogueEngine:
     def handle_with_language(self, message: InboundMessage) -> tuple[list[Reply], Language]:
         now = self.clock()
         with self.sessions.begin() as session:
-            contact, previous = identity.inbound_contact(session, message.channel,
+            contact, previous = contacts.inbound_contact(session, message.channel,
                                                          message.address, now)
             if not conversations.claim_message(session, message.channel, message.message_id,
                                                contact.id, now):
@@ -79,12 +79,12 @@ class DialogueEngine:
             # The contact row is locked (inbound_contact), so the state is ours to change.
             snapshot = conversations.load_state(session, contact.id, now)
             returning = previous is not None and now - previous < RELINK_AFTER
-            if contact.channel in identity.PHONE_CHANNELS and not returning:
-                identity.auto_link_by_phone(session, contact, now)
+            if contact.channel in contacts.PHONE_CHANNELS and not returning:
+                links.auto_link_by_phone(session, contact, now)
             parse = self.parser.parse(message.text or "")
             language = _language(contact.language or parse.language)
             if contact.language is None and _tells_language(message.text, parse.language):
-                identity.set_language(session, contact, parse.language, only_if_unset=True)
+                contacts.set_language(session, contact, parse.language, only_if_unset=True)
             state = DialogueState.from_dict(
                 {"v": 1, "form": snapshot.flow, "step": snapshot.step,
                  **(snapshot.data or {})} if snapshot else None)
@@ -207,7 +207,7 @@ class DialogueEngine:
 
     def _shared_phone(self, turn: Turn) -> list[Reply]:
         msg = turn.message
-        linked = identity.link_shared_phone(turn.session, turn.contact, msg.shared_phone or "",
+        linked = links.link_shared_phone(turn.session, turn.contact, msg.shared_phone or "",
                                             msg.shared_phone_is_own, turn.now)
         if not linked:
             return [menu(N_("link.phone_not_found"), helpline=self.services.config.helpline)]
@@ -215,7 +215,7 @@ class DialogueEngine:
         turn.state.close()
         first = linked[0]
         if len(linked) == 1:
-            identity.select_consumer(turn.session, turn.contact, first.consumer_id)
+            links.select_consumer(turn.session, turn.contact, first.consumer_id)
         done = Reply(N_("link.done"), {"name": first.name, "ca": first.ca_number})
         return [done, *(self._run_target(turn, then) if then else [menu()])]
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.contacts import identity
+from backend.contacts import contacts
 from backend.engagement.alerts import run_scan
 from backend.metering import counters
 from backend.metering.alert_rules import AMOUNT_LEFT, DAYS_LEFT, NEGATIVE, ZERO, Condition
@@ -71,7 +71,7 @@ def _charge(sessions: sessionmaker[Session], rules: Rules, day: date,
 def _link(session: Session, consumer_id: int) -> None:
     account = session.get(Account, consumer_id)
     mobile = account.consumer.mobile_e164
-    contact = identity.get_or_create_contact(session, "whatsapp", mobile, NOW)
+    contact = contacts.get_or_create_contact(session, "whatsapp", mobile, NOW)
     session.add(ContactLink(contact_id=contact.id, consumer_id=consumer_id,
                             method=LinkMethod.PHONE_MATCH, verified_at=NOW,
                             verified_phone=mobile))

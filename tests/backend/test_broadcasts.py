@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,13 +16,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.care import outages
 from backend.care.complaints import file_complaint
-from backend.contacts import identity
+from backend.contacts import contacts
 from backend.engagement import adoption
 from backend.engagement.broadcasts import notices, service
 from backend.engagement.broadcasts.spec import Draft, Segment
-from backend.engagement.broadcasts.window import in_promotional_window, next_promotional_start
-from backend.messaging.outbox import claim_batch, process_batch, record_status
+from backend.engagement.broadcasts.window import (
+    BROADCAST_HOLD,
+    in_promotional_window,
+    next_promotional_start,
+)
+from backend.messaging import claim, dispatch
 from backend.messaging.senders import RecordingSender
+from backend.messaging.status import record_status
 from backend.metering.registry import ensure_circle
 from backend.models import (
     Account,
@@ -38,6 +44,9 @@ from backend.platform.errors import Conflict, InvalidInput, NotFound
 from tests.factories import link_contact, make_consumer
 
 IST = ZoneInfo("Asia/Kolkata")  # the default TIMEZONE
+# The outbox as `sahayak worker` runs it: with the broadcast window's hold.
+claim_batch = partial(claim.claim_batch, hold=BROADCAST_HOLD)
+process_batch = partial(dispatch.process_batch, hold=BROADCAST_HOLD)
 DAY = datetime(2026, 11, 27, 11, 30, tzinfo=IST).astimezone(UTC)  # inside 10-21 IST
 NIGHT = datetime(2026, 11, 27, 22, 30, tzinfo=IST).astimezone(UTC)  # outside
 HI = "नमस्ते! बिजली बचाइए, पैसे बचाइए।"
@@ -83,7 +92,7 @@ def test_channel_language_and_opt_out_per_consumer(session_factory: sessionmaker
         stale = make_consumer(s, language="hi")  # WhatsApp linked to an old number
         _link(s, stale, "whatsapp", "+919811111111", verified=False)
         opted = make_consumer(s)
-        identity.opt_out(s, identity.get_or_create_contact(s, "sms", opted.mobile_e164, DAY),
+        contacts.opt_out(s, contacts.get_or_create_contact(s, "sms", opted.mobile_e164, DAY),
                          DAY)
         opted_tg = make_consumer(s)
         _link(s, opted_tg, "telegram", "55555555", opted_out=True)
@@ -274,7 +283,7 @@ def test_status_totals_and_masked_recipients(session_factory: sessionmaker[Sessi
         for _ in range(5):
             make_consumer(s)
         opted = make_consumer(s)
-        identity.opt_out(s, identity.get_or_create_contact(s, "whatsapp", opted.mobile_e164,
+        contacts.opt_out(s, contacts.get_or_create_contact(s, "whatsapp", opted.mobile_e164,
                                                            DAY), DAY)
     bid = _create(session_factory)
     service.send(session_factory, bid, DAY)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.care import complaints, handoff, outages
 from backend.care.complaints import TICKET_ALPHABET, normalise_ticket
-from backend.contacts import identity
+from backend.contacts import contacts, links
 from backend.engagement import adoption
 from backend.models import ComplaintStatus, OutboxMessage
 from backend.platform import migrate
@@ -51,10 +51,10 @@ def test_status_change_is_pushed_to_verified_contacts(
         session_factory: sessionmaker[Session]) -> None:
     with session_factory.begin() as s:
         consumer = make_consumer(s, mobile="+917000000502")
-        contact = identity.get_or_create_contact(s, "whatsapp", "+917000000502", T0)
-        identity.set_language(s, contact, "en")
-        identity.auto_link_by_phone(s, contact, T0)
-        stranger = identity.get_or_create_contact(s, "whatsapp", "+917000000599", T0)
+        contact = contacts.get_or_create_contact(s, "whatsapp", "+917000000502", T0)
+        contacts.set_language(s, contact, "en")
+        links.auto_link_by_phone(s, contact, T0)
+        stranger = contacts.get_or_create_contact(s, "whatsapp", "+917000000599", T0)
         assert stranger.id != contact.id
         filed = complaints.file_complaint(s, category="no_supply", description="",
                                           consumer_id=consumer.id, contact_id=contact.id,
@@ -117,7 +117,7 @@ def test_adoption_per_circle_counts_latest_answers(
 
 def test_handoff_flag_reply_release(session_factory: sessionmaker[Session]) -> None:
     with session_factory.begin() as s:
-        contact = identity.get_or_create_contact(s, "telegram", "555", T0)
+        contact = contacts.get_or_create_contact(s, "telegram", "555", T0)
         assert handoff.flag(s, contact, "asked", T0) and not handoff.flag(s, contact, "x", T0)
         assert [c.id for c in handoff.pending(s)] == [contact.id]
         handoff.reply(s, contact.id, "Namaste, main dekh raha hoon", "agent1", T0)

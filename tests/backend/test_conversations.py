@@ -13,8 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.contacts import contacts
 from backend.contacts import conversations as conv
-from backend.contacts import identity
 from backend.models import Base, ConversationState, ProcessedMessage
 from backend.platform import migrate
 from backend.platform.db import make_engine
@@ -25,7 +25,7 @@ TTL = timedelta(minutes=30)
 
 def _contact_id(session_factory: sessionmaker[Session], address: str = "+919876543210") -> int:
     with session_factory() as s, s.begin():
-        return identity.get_or_create_contact(s, "sms", address, T0).id
+        return contacts.get_or_create_contact(s, "sms", address, T0).id
 
 
 # ---------------------------------------------------------------------------- dedupe

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.care import circle_managers, complaints, escalation
-from backend.contacts import identity
+from backend.contacts import contacts, links
 from backend.metering.registry import add_consumer, ensure_circle
 from backend.models import Complaint, ComplaintEvent, OutboxMessage
 from backend.platform import migrate
@@ -24,10 +24,10 @@ LATER = T0 + timedelta(hours=5)  # no_supply (4 h) is overdue, meter_fault (24 h
 
 
 def _contact(s: Session, consumer, channel: str = "whatsapp", language: str | None = None):  # noqa: ANN001, ANN202
-    contact = identity.get_or_create_contact(s, channel, consumer.mobile_e164, T0)
+    contact = contacts.get_or_create_contact(s, channel, consumer.mobile_e164, T0)
     if language:
-        identity.set_language(s, contact, language)
-    identity.auto_link_by_phone(s, contact, T0)
+        contacts.set_language(s, contact, language)
+    links.auto_link_by_phone(s, contact, T0)
     return contact
 
 
@@ -174,8 +174,8 @@ def test_opted_out_and_unverified_contacts_are_not_notified(
     with session_factory.begin() as s:
         consumer = make_consumer(s, mobile="+917000000961")
         contact = _contact(s, consumer)
-        identity.opt_out(s, contact, T0)
-        stranger = identity.get_or_create_contact(s, "telegram", "4242", T0)
+        contacts.opt_out(s, contact, T0)
+        stranger = contacts.get_or_create_contact(s, "telegram", "4242", T0)
         _file(s, consumer, "no_supply")
         complaints.file_complaint(s, category="fraud", description="call", now=T0 - timedelta(
             days=4), contact_id=stranger.id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.care import handoff
-from backend.contacts import identity
+from backend.contacts import contacts
 from backend.models import Contact, OutboxMessage
 from backend.platform.errors import Conflict, InvalidInput, NotFound
 from tests.factories import T0
@@ -20,12 +20,12 @@ from tests.factories import T0
 def _contact(sessions: sessionmaker[Session], address: str, *, handed_off: bool = True,
              opted_out: bool = False, language: str | None = None) -> int:
     with sessions.begin() as s:
-        contact = identity.get_or_create_contact(s, "whatsapp", address, T0)
+        contact = contacts.get_or_create_contact(s, "whatsapp", address, T0)
         contact.language = language
         if handed_off:
             handoff.flag(s, contact, "asked", T0)
         if opted_out:
-            identity.opt_out(s, contact, T0)
+            contacts.opt_out(s, contact, T0)
         return contact.id
 
 

@@ -14,15 +14,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.messaging.outbox import (
-    BatchResult,
-    RetryPolicy,
-    claim_batch,
-    enqueue,
-    process_batch,
-    record_status,
-    run_worker,
-)
+from backend.messaging.claim import claim_batch
+from backend.messaging.dispatch import process_batch
+from backend.messaging.enqueue import enqueue
+from backend.messaging.outcomes import BatchResult
+from backend.messaging.retry import RetryPolicy
 from backend.messaging.senders import (
     ConsoleSender,
     OutgoingMessage,
@@ -32,10 +28,12 @@ from backend.messaging.senders import (
     TransientSendError,
     mask_address,
 )
+from backend.messaging.status import record_status
+from backend.messaging.worker import run_worker
 from backend.models import Base, OutboxMessage, OutboxStatus
 from backend.platform.db import make_engine, make_session_factory
 from backend.platform.settings import Settings
-from tests.backend.outbox_workers import run_workers
+from tests.backend.outbox_workers import HANG_S, ManualClock, run_workers
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
 PHONE = "+919876543210"
@@ -206,7 +204,7 @@ def test_errors_are_stored_and_logged_without_number_or_body(
         session_factory: sessionmaker[Session], error: type[Exception],
         caplog: pytest.LogCaptureFixture) -> None:
     _enqueue(session_factory)
-    with caplog.at_level(logging.DEBUG, logger="backend.messaging.outbox"):
+    with caplog.at_level(logging.DEBUG, logger="backend.messaging"):
         # An unexpected exception counts as transient: a sender bug must not kill the worker.
         assert _process(session_factory, LeakySender(error), T0) == BatchResult(retried=1)
     [row] = _rows(session_factory)
@@ -256,18 +254,21 @@ def test_crash_during_the_last_attempt_dead_letters_without_sending(
 
 
 class SlowSender(RecordingSender):
-    """Stands for a worker stalled mid-send; `during_send` runs while it is stalled."""
+    """Stands for a worker stalled mid-send: `during_send` runs while it is stalled, or
+    each send takes `stall_s` on the worker's `clock`."""
 
-    def __init__(self, during_send: object = None, sleep_s: float = 0.0) -> None:
+    def __init__(self, during_send: object = None, *, clock: ManualClock | None = None,
+                 stall_s: float = 0.0) -> None:
         super().__init__()
         self.during_send = during_send
-        self.sleep_s = sleep_s
+        self.clock, self.stall_s = clock, stall_s
 
     def send(self, message: OutgoingMessage) -> SendResult:
         if self.during_send is not None:
             self.during_send()  # type: ignore[operator]
             self.during_send = None
-        time.sleep(self.sleep_s)
+        if self.clock is not None:
+            self.clock.advance(self.stall_s)
         return super().send(message)
 
 
@@ -289,8 +290,10 @@ def test_stalled_worker_cannot_overwrite_the_reclaimed_attempt(
 def test_messages_left_when_the_lease_runs_out_are_released(
         session_factory: sessionmaker[Session]) -> None:
     _enqueue(session_factory, 3)
-    sender = SlowSender(sleep_s=0.3)
-    assert _process(session_factory, sender, T0, lease_s=0.3) == BatchResult(sent=1, skipped=2)
+    clock = ManualClock(T0)
+    sender = SlowSender(clock=clock, stall_s=0.3)
+    assert process_batch(session_factory, sender, worker_id="w", policy=POLICY, clock=clock,
+                         lease_s=0.3) == BatchResult(sent=1, skipped=2)
     rows = _rows(session_factory)
     assert [(r.status, r.attempts) for r in rows] == [
         (OutboxStatus.SENT, 1), (OutboxStatus.PENDING, 0), (OutboxStatus.PENDING, 0)]
@@ -303,15 +306,15 @@ def test_messages_left_when_the_lease_runs_out_are_released(
 def test_concurrent_workers_never_send_twice(session_factory: sessionmaker[Session],
                                              caplog: pytest.LogCaptureFixture) -> None:
     total = 200
-    _enqueue(session_factory, total, now=datetime.now(UTC))
-    sender = SlowSender(sleep_s=0.001)
-    with caplog.at_level(logging.INFO, logger="backend.messaging.outbox"):
+    _enqueue(session_factory, total)
+    sender = RecordingSender()
+    with caplog.at_level(logging.INFO, logger="backend.messaging"):
         totals = run_workers(session_factory, sender, workers=4, total=total, batch_size=7,
-                             lease_s=120)
+                             lease_s=120, start=T0)
     ids = [m.id for m in sender.sent]
     assert len(ids) == total and len(set(ids)) == total
     assert sum(totals, BatchResult()) == BatchResult(sent=total)
-    assert sum(1 for t in totals if t.sent) > 1  # the work was actually shared
+    assert all(t.sent for t in totals)  # the work was actually shared
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.attempts == 1)) == total
@@ -323,11 +326,11 @@ def test_worker_survives_database_errors(tmp_path: Path, caplog: pytest.LogCaptu
     sf = make_session_factory(engine)
     sender = RecordingSender()
     stop = threading.Event()
-    with caplog.at_level(logging.INFO, logger="backend.messaging.outbox"):
+    with caplog.at_level(logging.INFO, logger="backend.messaging"):
         thread = threading.Thread(target=run_worker, args=(sf, sender), kwargs=dict(
             stop_event=stop, poll_interval_s=0.01, max_error_backoff_s=0.05))
         thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + HANG_S  # only bounds a hang; nothing is timed
         while not any(r.levelno == logging.ERROR for r in caplog.records):
             assert time.monotonic() < deadline
             time.sleep(0.01)

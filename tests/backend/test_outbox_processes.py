@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.messaging.outbox import enqueue
+from backend.messaging.enqueue import enqueue
 from backend.models import OutboxMessage, OutboxStatus
 from benchmarks.fake_provider import FakeProvider
 

@@ -1,11 +1,11 @@
-"""Outbox at scale: per-channel rate limits shared by workers (injected clock, no wall-clock
-asserts), provider 429s pausing a channel, concurrent sends with batched outcomes, and a
-worker dying mid-batch; on SQLite and PostgreSQL."""
+"""Outbox at scale: per-channel rate limits shared by workers, provider 429s pausing a
+channel, concurrent sends with batched outcomes, and a worker dying mid-batch; on SQLite
+and PostgreSQL. Every test runs on an injected clock: none depends on wall-clock timing
+or on how loaded the machine is."""
 
 from __future__ import annotations
 
 import random
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,13 +15,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.messaging.outbox import BatchResult, RetryPolicy, claim_paced, enqueue, process_batch
+from backend.messaging.claim import claim_paced
+from backend.messaging.dispatch import process_batch
+from backend.messaging.enqueue import enqueue
+from backend.messaging.outcomes import BatchResult
 from backend.messaging.pace import RateLimits
+from backend.messaging.retry import RetryPolicy
 from backend.messaging.senders import OutgoingMessage, RateLimitedError, RecordingSender, SendResult
 from backend.models import Base, OutboxMessage, OutboxPace, OutboxStatus
 from backend.platform import migrate
 from backend.platform.db import make_engine
-from tests.backend.outbox_workers import run_workers
+from tests.backend.outbox_workers import ManualClock, run_workers
 from tests.factories import table_names
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
@@ -103,9 +107,11 @@ def test_process_batch_paces_and_records_many_at_once(session_factory: sessionma
     _enqueue(session_factory, 30)
     sender = RecordingSender()
     limits = RateLimits({"sms": 1000.0}, burst_s=1.0)
+    clock = ManualClock(T0)
     result = process_batch(session_factory, sender, worker_id="w", policy=POLICY, limit=50,
-                           limits=limits, concurrency=4)
+                           limits=limits, concurrency=4, clock=clock)
     assert result == BatchResult(sent=30)
+    assert clock.now() == T0 + timedelta(seconds=29 / 1000)  # waited for the last slot
     assert sorted(m.id for m in sender.sent) == [r.id for r in _rows(session_factory)]
     rows = _rows(session_factory)
     assert {(r.status, r.attempts) for r in rows} == {(OutboxStatus.SENT, 1)}
@@ -113,21 +119,26 @@ def test_process_batch_paces_and_records_many_at_once(session_factory: sessionma
 
 
 class StallingSender(RecordingSender):
-    """Stalls on its first send, like a worker starved of CPU."""
+    """Stalls 0.35 s on its first send, like a worker starved of CPU."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__()
+        self.clock = clock
 
     def send(self, message: OutgoingMessage) -> SendResult:
         if not self.calls:
-            time.sleep(0.35)
+            self.clock.advance(0.35)
         return super().send(message)
 
 
 def test_a_worker_behind_its_slots_books_new_ones_instead_of_bursting(
         session_factory: sessionmaker[Session]) -> None:
-    _enqueue(session_factory, 5, now=datetime.now(UTC))
+    _enqueue(session_factory, 5)
     limits = RateLimits({"sms": 10.0}, burst_s=1.0)  # slots 0.1 s apart
-    sender = StallingSender()
+    clock = ManualClock(T0)
+    sender = StallingSender(clock)
     result = process_batch(session_factory, sender, worker_id="w", policy=POLICY,
-                           limits=limits)
+                           limits=limits, clock=clock)
     # the stall put the next slots more than 0.1 s in the past: not sent in a burst
     assert result == BatchResult(sent=1, skipped=4) and len(sender.calls) == 1
     rows = _rows(session_factory)
@@ -217,11 +228,11 @@ def test_429_never_dead_letters_and_honours_retry_after(session_factory: session
 def test_two_concurrent_workers_never_send_one_message_twice(
         session_factory: sessionmaker[Session]) -> None:
     total = 300
-    _enqueue(session_factory, total, now=datetime.now(UTC))
+    _enqueue(session_factory, total)
     sender = RecordingSender()
     limits = RateLimits({"sms": 5000.0}, burst_s=0.01)  # small bookings: many claims
     totals = run_workers(session_factory, sender, workers=2, total=total, batch_size=20,
-                         lease_s=120, limits=limits, concurrency=4)
+                         lease_s=3600, limits=limits, concurrency=4, start=T0)
     ids = [m.id for m in sender.sent]
     assert len(ids) == total and len(set(ids)) == total
     assert sum(totals, BatchResult()) == BatchResult(sent=total)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from backend.care import complaints, handoff
-from backend.contacts import identity
+from backend.contacts import contacts, links
 from backend.models import OutboxMessage
 from bot.app import create_app
 from bot.composition import compose
@@ -38,8 +38,8 @@ def _sessions(client: TestClient):  # noqa: ANN202
 def test_status_change_through_the_api_is_pushed(client: TestClient) -> None:
     with _sessions(client).begin() as s:
         consumer = make_consumer(s, mobile="+917000000601")
-        contact = identity.get_or_create_contact(s, "whatsapp", "+917000000601", T0)
-        identity.auto_link_by_phone(s, contact, T0)
+        contact = contacts.get_or_create_contact(s, "whatsapp", "+917000000601", T0)
+        links.auto_link_by_phone(s, contact, T0)
         ticket = complaints.file_complaint(s, category="meter_fault", description="burnt",
                                            consumer_id=consumer.id, now=T0).complaint.ticket
     assert client.get("/api/v1/staff/complaints").status_code == 401
@@ -66,7 +66,7 @@ def test_status_change_through_the_api_is_pushed(client: TestClient) -> None:
 
 def test_handoff_reply_and_release(client: TestClient) -> None:
     with _sessions(client).begin() as s:
-        contact = identity.get_or_create_contact(s, "whatsapp", "+917000000602", T0)
+        contact = contacts.get_or_create_contact(s, "whatsapp", "+917000000602", T0)
         handoff.flag(s, contact, "asked", T0)
         contact_id = contact.id
     [item] = client.get("/api/v1/staff/handoffs", headers=RO).json()
@@ -88,12 +88,12 @@ def test_handoff_reply_and_release(client: TestClient) -> None:
 
 def test_handoff_reply_refusals_and_release_in_one_call(client: TestClient) -> None:
     with _sessions(client).begin() as s:
-        waiting = identity.get_or_create_contact(s, "telegram", "7001", T0)
+        waiting = contacts.get_or_create_contact(s, "telegram", "7001", T0)
         handoff.flag(s, waiting, "asked", T0)
-        stranger = identity.get_or_create_contact(s, "telegram", "7002", T0)
-        stopped = identity.get_or_create_contact(s, "telegram", "7003", T0)
+        stranger = contacts.get_or_create_contact(s, "telegram", "7002", T0)
+        stopped = contacts.get_or_create_contact(s, "telegram", "7003", T0)
         handoff.flag(s, stopped, "asked", T0)
-        identity.opt_out(s, stopped, T0)
+        contacts.opt_out(s, stopped, T0)
         ids = waiting.id, stranger.id, stopped.id
     body = {"text": "Ho gaya", "staff": "helpdesk"}
     for contact_id, reason in ((ids[1], "not waiting"), (ids[2], "opted out")):

@@ -33,7 +33,7 @@ NOW = datetime(2026, 7, 4, 6, 30, tzinfo=UTC)
 # ints, `*_at` ISO strings), copied from the enqueuing code named on each line.
 _PUSH = {"ticket": "CMP-2026-000123", "note": "Lineman has been sent"}
 PARAMS: dict[str, dict[str, object]] = {
-    # backend/contacts/identity.py request_otp
+    # backend/contacts/otp.py request_otp
     "otp.code": {"code": "482913", "minutes": 10},
     # backend/care/complaints.py change_status (PUSH_KEYS)
     **{key: _PUSH for key in PUSH_KEYS.values()},

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.contacts import identity
-from backend.messaging import outbox
+from backend.contacts import contacts
+from backend.messaging.dispatch import process_batch
+from backend.messaging.enqueue import enqueue
 from backend.messaging.senders import (
     OutgoingMessage,
     PermanentSendError,
@@ -50,7 +51,7 @@ def out(channel: str, key: str = "otp.code", params: dict | None = None,
 
 def inbound_at(sessions: sessionmaker[Session], when_ago: timedelta) -> None:
     with sessions.begin() as session:
-        contact = identity.get_or_create_contact(session, "whatsapp", PHONE, utcnow())
+        contact = contacts.get_or_create_contact(session, "whatsapp", PHONE, utcnow())
         contact.last_inbound_at = utcnow() - when_ago
 
 
@@ -148,11 +149,11 @@ def test_outbox_worker_sends_retries_and_dead_letters(sender, fake_twilio: FakeT
                                                       ) -> None:
     with session_factory.begin() as session:
         for i, key in enumerate(("otp.code", "otp.code", "menu.title")):
-            outbox.enqueue(session, channel="sms", address=PHONE, message_key=key,
-                           params={"code": f"11111{i}", "minutes": 10}, language="hi",
-                           idempotency_key=f"t{i}")
+            enqueue(session, channel="sms", address=PHONE, message_key=key,
+                    params={"code": f"11111{i}", "minutes": 10}, language="hi",
+                    idempotency_key=f"t{i}")
     fake_twilio.error(500, 20500)
-    result = outbox.process_batch(session_factory, sender, worker_id="t")
+    result = process_batch(session_factory, sender, worker_id="t")
     assert (result.sent, result.retried, result.dead) == (1, 1, 1)
     with session_factory() as session:
         sent = session.scalars(select(OutboxMessage).where(
@@ -163,9 +164,9 @@ def test_outbox_worker_sends_retries_and_dead_letters(sender, fake_twilio: FakeT
 # --- status callbacks --------------------------------------------------------------------
 def _sent_row(stack: Stack, channel: str = "whatsapp", sid: str = "SM" + "7" * 32) -> None:
     with stack.backend.sessions.begin() as session:
-        row = outbox.enqueue(session, channel=channel, address=PHONE, message_key="otp.code",
-                             params={"code": "123456", "minutes": 10}, language="hi",
-                             idempotency_key="status-1")
+        row = enqueue(session, channel=channel, address=PHONE, message_key="otp.code",
+                      params={"code": "123456", "minutes": 10}, language="hi",
+                      idempotency_key="status-1")
         assert row is not None
         row.status, row.provider_id, row.provider_status = OutboxStatus.SENT, sid, "queued"
 

@@ -15,7 +15,8 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.messaging import outbox
+from backend.messaging.dispatch import process_batch
+from backend.messaging.enqueue import enqueue
 from backend.messaging.reach import BIHAR
 from backend.messaging.senders import OutgoingMessage, Sender, SendResult
 from backend.models import OutboxMessage, OutboxStatus
@@ -160,10 +161,10 @@ def test_delivery_routes_a_registered_send_only_channel(
                           registry=registry)
     with session_factory.begin() as session:
         for channel in ("echo", "pigeon"):
-            outbox.enqueue(session, channel=channel, address="echo-1", message_key="otp.code",
+            enqueue(session, channel=channel, address="echo-1", message_key="otp.code",
                            params={"code": "482913", "minutes": 10}, language="en",
                            idempotency_key=f"registry-{channel}")
-    result = outbox.process_batch(session_factory, sender, worker_id="t")
+    result = process_batch(session_factory, sender, worker_id="t")
     assert result.sent == 2  # echo by its adapter; pigeon (no adapter) by the console
     echo = channels["echo"]
     assert isinstance(echo, EchoChannel) and echo.sender_built is not None

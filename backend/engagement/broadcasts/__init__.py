@@ -3,5 +3,5 @@ fanned out set-based into the outbox (see DESIGN.md, "Outbound").
 
 Modules: `spec` (validated input), `audience` (who, on which channel, in which language),
 `fanout` (INSERT ... SELECT into the outbox), `service` (what staff do), `notices` (outage
-notices), `window` (the claim predicate `backend.messaging.outbox` imports). Nothing is imported
-here, so `backend.messaging.outbox` can import `window` without a cycle."""
+notices), `window` (`BROADCAST_HOLD`, the outbox claim hook the worker is given). Nothing
+is imported here."""

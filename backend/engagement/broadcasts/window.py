@@ -1,7 +1,8 @@
 """When broadcast rows may go out: the promotional window (TRAI rule for promotional SMS,
 10:00-21:00 India time, applied to every channel so a campaign reads the same everywhere)
-and the predicate the outbox claim query ANDs in to hold back paused, cancelled and
-out-of-hours rows. Kept free of other broadcast code so `backend.messaging.outbox` can import it.
+and `broadcast_hold(window)`, the outbox hook (backend/messaging/hold.py) that holds back
+paused, cancelled and out-of-hours rows. Whoever runs an outbox worker passes it; the
+outbox itself knows nothing of broadcasts.
 
 The window is data: `broadcasts.promotional_hours` in the rules file, in the local time of
 the TIMEZONE setting (Backend.promotional_window). `TRAI_WINDOW`, the legal rule with the
@@ -9,7 +10,6 @@ default TIMEZONE, is the default only for callers not yet given the configured o
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, or_, select
 
+from backend.messaging.hold import Hold
 from backend.metering.rules import PROMOTIONAL_HOURS
 from backend.models import (
     Broadcast,
@@ -66,12 +67,6 @@ def claimable(now: datetime, window: PromoWindow = TRAI_WINDOW) -> ColumnElement
                OutboxMessage.broadcast_id.not_in(select(Broadcast.id).where(held)))
 
 
-def claim_filter(window: PromoWindow) -> Callable[[datetime], ColumnElement[bool]]:
-    """`claimable` for the configured window (Backend.promotional_window), for whoever
-    hands the outbox claim its broadcast predicate."""
-    return partial(claimable, window=window)
-
-
 def requeued_status() -> ColumnElement:
     """The status for a row going back to the queue (a retry, a 429, a batch given back):
     pending, or cancelled if its broadcast was cancelled while it was being sent. Cancel
@@ -81,3 +76,13 @@ def requeued_status() -> ColumnElement:
         Broadcast.status == BroadcastStatus.CANCELLED.value).scalar_subquery()
     return case((OutboxMessage.broadcast_id.in_(cancelled), OutboxStatus.CANCELLED.value),
                 else_=OutboxStatus.PENDING.value)
+
+
+def broadcast_hold(window: PromoWindow) -> Hold:
+    """The hook every outbox worker and claim that may meet broadcast rows is given, for
+    the configured window (Backend.promotional_window)."""
+    return Hold(claimable=partial(claimable, window=window), requeued_status=requeued_status)
+
+
+#: `broadcast_hold` with the legal default window (tests, benchmarks).
+BROADCAST_HOLD = broadcast_hold(TRAI_WINDOW)

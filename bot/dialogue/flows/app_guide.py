@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from backend.contacts import identity
+from backend.contacts import links
 from backend.engagement import adoption
 from bot.dialogue.flows.base import Flow, is_no, is_yes
 from bot.dialogue.keywords import normalise
@@ -89,7 +89,7 @@ class AppGuideFlow(Flow):
 
     def _record(self, turn: Turn, installed: bool) -> list[Reply]:
         turn.state.close()
-        who = identity.active_consumer(turn.session, turn.contact)
+        who = links.active_consumer(turn.session, turn.contact)
         adoption.record(turn.session, contact_id=turn.contact.id,
                         consumer_id=who.consumer_id if who else None, installed=installed,
                         now=turn.now)

@@ -15,8 +15,8 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from backend.care import complaints, outages
-from backend.contacts import identity
-from backend.contacts.identity import LinkedConsumer
+from backend.contacts import links
+from backend.contacts.links import LinkedConsumer
 from backend.models import Consumer
 from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
@@ -77,10 +77,10 @@ class ComplaintFlow(Flow):
 
     # --- filing --------------------------------------------------------------------------
     def begin(self, turn: Turn, category: str | None, *, triage: bool) -> list[Reply]:
-        linked = identity.linked_consumers(turn.session, turn.contact)
+        linked = links.linked_consumers(turn.session, turn.contact)
         if not linked:
             return self.unverified(turn, category)
-        who = identity.active_consumer(turn.session, turn.contact)
+        who = links.active_consumer(turn.session, turn.contact)
         if who is None:
             return pick_connection(turn, linked, f"complaint:cat:{category or 'choose'}")
         if category not in CATEGORY_KEYS:
@@ -207,7 +207,7 @@ class ComplaintFlow(Flow):
     def _area(self, turn: Turn, text: str) -> list[Reply]:
         """An outage report from an unverified contact: a CA number or an area in words.
         An outage notice for that CA number's area answers it; no account data is shown."""
-        ca = identity.normalise_ca(digits(text)) if len(digits(text)) >= 9 else None
+        ca = links.normalise_ca(digits(text)) if len(digits(text)) >= 9 else None
         if ca is not None:
             consumer_id = _consumer_id(turn, ca)
             notice = (outages.for_consumer(turn.session, consumer_id, turn.now)
@@ -252,8 +252,8 @@ class ComplaintFlow(Flow):
 
     # --- status --------------------------------------------------------------------------
     def status(self, turn: Turn) -> list[Reply]:
-        linked = identity.linked_consumers(turn.session, turn.contact)
-        who = identity.active_consumer(turn.session, turn.contact)
+        linked = links.linked_consumers(turn.session, turn.contact)
+        who = links.active_consumer(turn.session, turn.contact)
         if linked and who is None:
             return pick_connection(turn, linked, "complaint:status")
         tickets = complaints.recent(

@@ -7,8 +7,8 @@ answered as soon as the contact is verified or has picked."""
 
 from __future__ import annotations
 
-from backend.contacts import identity
-from backend.contacts.identity import LinkedConsumer
+from backend.contacts import links
+from backend.contacts.links import LinkedConsumer
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_
@@ -16,7 +16,7 @@ from bot.i18n import N_
 
 def require_consumer(turn: Turn, then: str) -> LinkedConsumer | list[Reply]:
     """The consumer to answer about, or the replies that get the contact there."""
-    linked = identity.linked_consumers(turn.session, turn.contact)
+    linked = links.linked_consumers(turn.session, turn.contact)
     if not linked:
         # Remember a CA number given with the question: "yes" then sends the code at once.
         turn.state.open("link", "offer", then=then, ca=turn.parse.first("ca_number"))

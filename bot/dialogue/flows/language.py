@@ -3,7 +3,7 @@ Devanagari). Set on request and kept for the contact."""
 
 from __future__ import annotations
 
-from backend.contacts import identity
+from backend.contacts import contacts
 from bot.dialogue.flows.base import Flow
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
@@ -22,7 +22,7 @@ class LanguageFlow(Flow):
 
     def start(self, turn: Turn, intent: str) -> list[Reply]:
         wanted = turn.parse.first("language")
-        if wanted in identity.LANGUAGES:
+        if wanted in contacts.LANGUAGES:
             return self.on_value(turn, wanted)
         turn.state.open(self.name, "pick")
         return [Reply(N_("language.pick"), options=CHOICES)]
@@ -31,15 +31,15 @@ class LanguageFlow(Flow):
         if turn.value and turn.value.startswith("language:"):
             return self.on_value(turn, turn.value.split(":", 1)[1])
         wanted = turn.parse.first("language")
-        if wanted in identity.LANGUAGES:
+        if wanted in contacts.LANGUAGES:
             return self.on_value(turn, wanted)
         return None
 
     def on_value(self, turn: Turn, arg: str) -> list[Reply]:
-        if arg not in identity.LANGUAGES:
+        if arg not in contacts.LANGUAGES:
             return [Reply(N_("language.pick"), options=CHOICES)]
         turn.state.close()
-        identity.set_language(turn.session, turn.contact, arg)
+        contacts.set_language(turn.session, turn.contact, arg)
         turn.language = arg  # type: ignore[assignment] - checked above
         return [Reply(N_("language.set"))]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from backend.contacts import identity
-from backend.contacts.identity import OtpPolicy
+from backend.contacts import links, otp
+from backend.contacts.otp import OtpPolicy
 from bot.dialogue.flows.base import Flow, is_no, is_yes, menu
 from bot.dialogue.flows.gate import pick_connection
 from bot.dialogue.keywords import digits, normalise
@@ -29,7 +29,7 @@ def _ca_in(turn: Turn) -> str | None:
     found = turn.parse.first("ca_number")
     if found:
         return found
-    return identity.normalise_ca(digits(turn.text)) if turn.value is None else None
+    return links.normalise_ca(digits(turn.text)) if turn.value is None else None
 
 
 def continue_with(turn: Turn, then: str | None) -> list[Reply]:
@@ -41,7 +41,7 @@ class LinkFlow(Flow):
     intents = ("link_account",)
 
     def start(self, turn: Turn, intent: str) -> list[Reply]:
-        linked = identity.linked_consumers(turn.session, turn.contact)
+        linked = links.linked_consumers(turn.session, turn.contact)
         ca = _ca_in(turn)
         if ca is None and len(linked) > 1 and SWITCH.search(normalise(turn.text)):
             return pick_connection(turn, linked, None)
@@ -89,7 +89,7 @@ class LinkFlow(Flow):
                 return self.request(turn, new_ca, then)
             return None
         policy = OtpPolicy.from_settings(turn.services.settings)
-        result = identity.verify_otp(turn.session, turn.contact, code, turn.now, policy=policy)
+        result = otp.verify_otp(turn.session, turn.contact, code, turn.now, policy=policy)
         if result.status == "verified" and result.linked is not None:
             turn.state.close()
             done = Reply(N_("link.done"), {"name": result.linked.name,
@@ -107,7 +107,7 @@ class LinkFlow(Flow):
 
     def request(self, turn: Turn, ca: str, then: str | None) -> list[Reply]:
         policy = OtpPolicy.from_settings(turn.services.settings)
-        result = identity.request_otp(turn.session, turn.contact, ca, turn.now, policy=policy)
+        result = otp.request_otp(turn.session, turn.contact, ca, turn.now, policy=policy)
         if result.status == "sent":
             turn.state.open(self.name, "otp", ca=ca, then=then)
             minutes = int(policy.ttl.total_seconds() // 60)
@@ -141,22 +141,22 @@ class SelectFlow(Flow):
     name = "select"
 
     def start(self, turn: Turn, intent: str) -> list[Reply]:
-        linked = identity.linked_consumers(turn.session, turn.contact)
+        linked = links.linked_consumers(turn.session, turn.contact)
         return pick_connection(turn, linked, None)
 
     def answer(self, turn: Turn) -> list[Reply] | None:
         if turn.value and turn.value.startswith("select:"):
             return self.on_value(turn, turn.value.split(":", 1)[1])
-        typed = identity.normalise_ca(digits(turn.text))
+        typed = links.normalise_ca(digits(turn.text))
         if turn.value is None and typed:
             return self.on_value(turn, typed)
         return None
 
     def on_value(self, turn: Turn, arg: str) -> list[Reply]:
         then = turn.state.slots.get("then") if turn.state.form == self.name else None
-        for linked in identity.linked_consumers(turn.session, turn.contact):
+        for linked in links.linked_consumers(turn.session, turn.contact):
             if linked.ca_number == arg:
-                identity.select_consumer(turn.session, turn.contact, linked.consumer_id)
+                links.select_consumer(turn.session, turn.contact, linked.consumer_id)
                 turn.state.close()
                 return [Reply(N_("account.selected"), {"name": linked.name,
                                                        "ca": linked.ca_number}),

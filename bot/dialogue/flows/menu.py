@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.contacts import identity
+from backend.contacts import links
 from bot.dialogue.flows.base import Flow, menu
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
@@ -20,7 +20,7 @@ class MenuFlow(Flow):
             return [Reply(N_("chat.goodbye"))]
         if intent == "help":
             return [menu(N_("chat.help"))]
-        linked = identity.linked_consumers(turn.session, turn.contact)
+        linked = links.linked_consumers(turn.session, turn.contact)
         if len(linked) == 1:
             return [menu(N_("chat.greet_named"), name=linked[0].name)]
         return [menu()]

@@ -4,7 +4,7 @@ Either way the consumer can still ask questions here."""
 
 from __future__ import annotations
 
-from backend.contacts import identity
+from backend.contacts import contacts
 from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
@@ -17,7 +17,7 @@ class OptFlow(Flow):
 
     def start(self, turn: Turn, intent: str) -> list[Reply]:
         if intent == "opt_in":
-            identity.opt_in(turn.session, turn.contact, turn.now)
+            contacts.opt_in(turn.session, turn.contact, turn.now)
             return [Reply(N_("opt.in_done"))]
         if turn.contact.opted_out:
             return [Reply(N_("opt.already_out"))]
@@ -27,7 +27,7 @@ class OptFlow(Flow):
     def answer(self, turn: Turn) -> list[Reply] | None:
         if is_yes(turn):
             turn.state.close()
-            identity.opt_out(turn.session, turn.contact, turn.now)
+            contacts.opt_out(turn.session, turn.contact, turn.now)
             return [Reply(N_("opt.out_done"))]
         if is_no(turn):
             turn.state.close()

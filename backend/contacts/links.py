@@ -1,0 +1,148 @@
+"""Which consumers (connections) a contact may see: its verified links.
+
+Account data is shown only for consumers the contact is *verified* for (DESIGN.md
+"Identity and privacy"): its WhatsApp/SMS number is the registered mobile
+(`auto_link_by_phone`), it shared its own Telegram contact with that number
+(`link_shared_phone`), or it entered a one-time code sent by SMS to that number
+(backend/contacts/otp.py). A link remembers the number it proved; it counts only while
+that is still the consumer's registered mobile, so a changed number revokes old links.
+One phone may hold several connections: the contact selects one.
+
+All functions work in the caller's transaction and never commit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import Session
+
+from backend.contacts.contacts import PHONE_CHANNELS
+from backend.metering.registry import normalise_mobile
+from backend.models import Consumer, Contact, ContactChannel, ContactLink, LinkMethod
+from backend.platform.dialect import insert_for
+from backend.platform.errors import DomainError, InvalidInput
+
+_CA_SEPARATORS = re.compile(r"[\s\-/.]")
+_CA = re.compile(r"^\d{9,12}$")
+
+
+class NotLinked(DomainError):
+    """The contact is not verified for that consumer."""
+
+    status_code = 403
+
+
+@dataclass(frozen=True)
+class LinkedConsumer:
+    consumer_id: int
+    ca_number: str
+    name: str
+    method: str  # phone_match | otp | telegram_contact
+
+
+def normalise_ca(raw: str) -> str | None:
+    """CA number as digits, or None if it cannot be one (spaces, dashes, dots allowed)."""
+    digits = _CA_SEPARATORS.sub("", raw or "")
+    return digits if _CA.match(digits) else None
+
+
+_LINKED = (select(Consumer.id, Consumer.ca_number, Consumer.name, ContactLink.method)
+           .join(ContactLink, ContactLink.consumer_id == Consumer.id)
+           .where(ContactLink.contact_id == bindparam("contact_id"),
+                  ContactLink.verified_phone == Consumer.mobile_e164)
+           .order_by(Consumer.ca_number, Consumer.id))
+
+
+def linked_consumers(session: Session, contact: Contact) -> list[LinkedConsumer]:
+    """Consumers this contact is verified for, by CA number. A link whose proven phone is
+    no longer the consumer's registered mobile is left out."""
+    rows = session.execute(_LINKED, {"contact_id": contact.id})
+    return [LinkedConsumer(consumer_id=r.id, ca_number=r.ca_number, name=r.name,
+                           method=LinkMethod(r.method).value) for r in rows]
+
+
+def link(session: Session, contact: Contact, consumer_ids: list[int], method: LinkMethod,
+         phone: str, now: datetime, *, refresh: bool) -> None:
+    """Upsert links proven by `phone`. `refresh=False` rewrites an existing link only when
+    it is stale (its phone changed), so repeating a phone match costs no write."""
+    if not consumer_ids:
+        return
+    ins = insert_for(session)(ContactLink).values([
+        {"contact_id": contact.id, "consumer_id": cid, "method": method,
+         "verified_phone": phone, "verified_at": now} for cid in consumer_ids])
+    stmt = ins.on_conflict_do_update(
+        index_elements=["contact_id", "consumer_id"],
+        set_={"method": ins.excluded.method, "verified_phone": ins.excluded.verified_phone,
+              "verified_at": ins.excluded.verified_at},
+        where=None if refresh else ContactLink.verified_phone != ins.excluded.verified_phone)
+    session.execute(stmt)
+
+
+def _link_phone(session: Session, contact: Contact, phone: str, method: LinkMethod,
+                now: datetime) -> list[LinkedConsumer]:
+    ids = list(session.scalars(select(Consumer.id).where(Consumer.mobile_e164 == phone)
+                               .order_by(Consumer.id)))
+    link(session, contact, ids, method, phone, now, refresh=False)
+    wanted = set(ids)
+    return [lc for lc in linked_consumers(session, contact) if lc.consumer_id in wanted]
+
+
+def auto_link_by_phone(session: Session, contact: Contact,
+                       now: datetime) -> list[LinkedConsumer]:
+    """Link a WhatsApp/SMS contact to every consumer registered with its number (one
+    phone may hold several connections) and return those. Idempotent; other channels
+    get []."""
+    if contact.channel not in PHONE_CHANNELS:
+        return []
+    return _link_phone(session, contact, contact.address, LinkMethod.PHONE_MATCH, now)
+
+
+def link_shared_phone(session: Session, contact: Contact, phone: str, is_own: bool,
+                      now: datetime) -> list[LinkedConsumer]:
+    """Telegram "share my number": link the consumers registered with that number, but
+    only when the shared contact is the sender's own (anyone can share someone else's
+    contact card). Returns the consumers linked by it; [] otherwise."""
+    if not is_own or contact.channel != ContactChannel.TELEGRAM:
+        return []
+    try:
+        e164 = normalise_mobile(phone)
+    except InvalidInput:
+        return []
+    return _link_phone(session, contact, e164, LinkMethod.TELEGRAM_CONTACT, now)
+
+
+def active_consumer(session: Session, contact: Contact) -> LinkedConsumer | None:
+    """The consumer this contact is talking about: the selected one if still linked,
+    else the only linked one, else None (none linked, or several and none chosen)."""
+    links = linked_consumers(session, contact)
+    for lc in links:
+        if lc.consumer_id == contact.active_consumer_id:
+            return lc
+    return links[0] if len(links) == 1 else None
+
+
+def select_consumer(session: Session, contact: Contact, consumer_id: int) -> LinkedConsumer:
+    """Switch the contact to one of its linked consumers. Raises NotLinked otherwise."""
+    for lc in linked_consumers(session, contact):
+        if lc.consumer_id == consumer_id:
+            contact.active_consumer_id = consumer_id
+            session.flush()
+            return lc
+    raise NotLinked("this chat is not verified for that connection")
+
+
+def unlink(session: Session, contact: Contact, consumer_id: int) -> bool:
+    """Remove a link ("forget this connection"). False if there was none. A phone match
+    comes back on the next message from that phone, by design."""
+    deleted = session.execute(
+        delete(ContactLink).where(ContactLink.contact_id == contact.id,
+                                  ContactLink.consumer_id == consumer_id)
+        .execution_options(synchronize_session=False)).rowcount
+    if contact.active_consumer_id == consumer_id:
+        contact.active_consumer_id = None
+        session.flush()
+    return bool(deleted)

@@ -1,0 +1,232 @@
+"""One-time codes: proving a contact holds a consumer's registered mobile.
+
+A 6-digit code goes by SMS (through the outbox, in the caller's transaction) to the
+registered mobile of the connection the contact names by CA number; entering it links
+the contact to that consumer (backend/contacts/links.py). Codes expire, attempts are
+limited, requests are rate-limited per contact and per consumer, and only a salted hash
+is stored. Codes and numbers are never logged above DEBUG.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import random
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from backend.contacts.contacts import lock_contact
+from backend.contacts.links import (
+    LinkedConsumer,
+    link,
+    linked_consumers,
+    normalise_ca,
+    select_consumer,
+)
+from backend.messaging.enqueue import enqueue
+from backend.messaging.senders import mask_address
+from backend.models import Consumer, Contact, LinkMethod, OtpChallenge, OtpOutcome
+from backend.platform.settings import Settings
+
+log = logging.getLogger(__name__)
+
+OTP_MESSAGE_KEY = "otp.code"
+
+
+@dataclass(frozen=True)
+class OtpPolicy:
+    """Limits for one-time codes; `from_settings` reads the OTP_* settings."""
+
+    ttl: timedelta = timedelta(minutes=10)
+    max_attempts: int = 5
+    max_per_contact_per_hour: int = 3
+    max_per_consumer_per_day: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OtpPolicy:
+        return cls(ttl=timedelta(minutes=settings.otp_ttl_minutes),
+                   max_attempts=settings.otp_max_attempts,
+                   max_per_contact_per_hour=settings.otp_max_per_contact_per_hour,
+                   max_per_consumer_per_day=settings.otp_max_per_consumer_per_day)
+
+
+@dataclass(frozen=True)
+class OtpRequest:
+    """Outcome of asking for a code.
+
+    status: "sent" | "invalid_ca" (not 9-12 digits) | "unknown_ca" | "already_linked"
+    (and now selected) | "rate_limited" (`retry_after` says how long to wait).
+    `masked_mobile` ("+91******3210") and `expires_at` are set when sent.
+    """
+
+    status: str
+    masked_mobile: str | None = None
+    expires_at: datetime | None = None
+    retry_after: timedelta | None = None
+    linked: LinkedConsumer | None = None  # for already_linked
+
+
+@dataclass(frozen=True)
+class OtpVerify:
+    """Outcome of entering a code.
+
+    status: "verified" | "wrong" (`attempts_left` > 0) | "too_many" (code dead, ask for a
+    new one) | "expired" | "none_pending" (nothing was requested, or already used).
+    """
+
+    status: str
+    attempts_left: int = 0
+    linked: LinkedConsumer | None = None
+
+
+def _hash(salt: str, code: str) -> str:
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+def _lock_for_otp(session: Session, contact: Contact, consumer_id: int) -> None:
+    """Serialise code requests for this contact and consumer, so the rate limits hold
+    under concurrency (PostgreSQL row locks; on SQLite the contact lock takes the write
+    lock, which serialises everything)."""
+    lock_contact(session, contact.id)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Consumer.id).where(Consumer.id == consumer_id)
+                        .with_for_update(key_share=True))
+
+
+def _retry_after(session: Session, where: list[ColumnElement[bool]], limit: int,
+                 window: timedelta, now: datetime) -> timedelta | None:
+    """None if under `limit` requests in the window; else how long until one ages out."""
+    recent = list(session.scalars(
+        select(OtpChallenge.created_at)
+        .where(*where, OtpChallenge.created_at > now - window)
+        .order_by(OtpChallenge.created_at.desc()).limit(limit)))
+    if len(recent) < limit:
+        return None
+    return max(recent[-1] + window - now, timedelta(seconds=1))
+
+
+def request_otp(session: Session, contact: Contact, ca_number: str, now: datetime, *,
+                rng: random.Random | None = None,
+                policy: OtpPolicy | None = None) -> OtpRequest:
+    """Send a 6-digit code by SMS (through the outbox, in this transaction) to the
+    registered mobile of the consumer with this CA number.
+
+    Rate-limited per contact per hour and per consumer per day (so nobody can flood a
+    consumer's phone). A new code supersedes this contact's pending one. Only a salted
+    hash of the code is stored. `rng` is for tests; codes come from `secrets` otherwise.
+    """
+    policy = policy or OtpPolicy()
+    ca = normalise_ca(ca_number)
+    if ca is None:
+        return OtpRequest("invalid_ca")
+    consumer = session.scalars(select(Consumer).where(Consumer.ca_number == ca)).one_or_none()
+    if consumer is not None:
+        for lc in linked_consumers(session, contact):
+            if lc.consumer_id == consumer.id:
+                return OtpRequest("already_linked", linked=select_consumer(
+                    session, contact, consumer.id))
+        _lock_for_otp(session, contact, consumer.id)
+    wait = _retry_after(session, [OtpChallenge.contact_id == contact.id],
+                        policy.max_per_contact_per_hour, timedelta(hours=1), now)
+    if wait is not None:
+        log.info("otp rate-limited for contact %s", contact.id)
+        return OtpRequest("rate_limited", retry_after=wait)
+    if consumer is None:
+        return OtpRequest("unknown_ca")
+    wait = _retry_after(session, [OtpChallenge.consumer_id == consumer.id],
+                        policy.max_per_consumer_per_day, timedelta(days=1), now)
+    if wait is not None:
+        log.info("otp rate-limited for consumer %s", consumer.id)
+        return OtpRequest("rate_limited", retry_after=wait)
+
+    session.execute(update(OtpChallenge)
+                    .where(OtpChallenge.contact_id == contact.id,
+                           OtpChallenge.consumed_at.is_(None))
+                    .values(consumed_at=now, outcome=OtpOutcome.SUPERSEDED)
+                    .execution_options(synchronize_session=False))
+    code = f"{(rng or secrets.SystemRandom()).randrange(1_000_000):06d}"
+    salt = secrets.token_hex(16)
+    challenge = OtpChallenge(contact_id=contact.id, consumer_id=consumer.id,
+                             sent_to=consumer.mobile_e164, salt=salt,
+                             code_hash=_hash(salt, code), expires_at=now + policy.ttl,
+                             attempts=0, created_at=now)
+    session.add(challenge)
+    session.flush()
+    minutes = max(1, int(policy.ttl.total_seconds() // 60))
+    enqueue(session, channel="sms", address=consumer.mobile_e164, message_key=OTP_MESSAGE_KEY,
+            params={"code": code, "minutes": minutes}, language=consumer.language or "hi",
+            idempotency_key=f"otp:{challenge.id}", now=now)
+    log.info("otp %s sent for contact %s consumer %s", challenge.id, contact.id, consumer.id)
+    return OtpRequest("sent", masked_mobile=mask_address(consumer.mobile_e164),
+                      expires_at=challenge.expires_at)
+
+
+def verify_otp(session: Session, contact: Contact, code: str, now: datetime, *,
+               policy: OtpPolicy | None = None) -> OtpVerify:
+    """Check a code against the contact's latest challenge. On success link the consumer
+    (method otp) and select it. Compares hashes in constant time; every wrong code uses an
+    attempt, and the last one kills the code."""
+    policy = policy or OtpPolicy()
+    lock_contact(session, contact.id)  # one check at a time per contact: attempts hold
+    row = session.execute(
+        select(OtpChallenge.id, OtpChallenge.consumer_id, OtpChallenge.sent_to,
+               OtpChallenge.salt, OtpChallenge.code_hash, OtpChallenge.expires_at,
+               OtpChallenge.attempts, OtpChallenge.outcome)
+        .where(OtpChallenge.contact_id == contact.id)
+        .order_by(OtpChallenge.created_at.desc(), OtpChallenge.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return OtpVerify("none_pending")
+    if row.outcome == OtpOutcome.TOO_MANY:
+        return OtpVerify("too_many")
+    if row.outcome is not None:  # verified (or superseded, which is never the latest)
+        return OtpVerify("none_pending")
+    if row.expires_at <= now:
+        return OtpVerify("expired")
+    registered = session.scalar(select(Consumer.mobile_e164)
+                                .where(Consumer.id == row.consumer_id))
+    if registered != row.sent_to:  # the number changed after the code went out
+        return OtpVerify("expired")
+    given = re.sub(r"\s", "", code or "")
+    if hmac.compare_digest(_hash(row.salt, given), row.code_hash):
+        session.execute(update(OtpChallenge).where(OtpChallenge.id == row.id)
+                        .values(consumed_at=now, outcome=OtpOutcome.VERIFIED)
+                        .execution_options(synchronize_session=False))
+        link(session, contact, [row.consumer_id], LinkMethod.OTP, row.sent_to, now,
+             refresh=True)
+        linked = select_consumer(session, contact, row.consumer_id)
+        log.info("otp %s verified for contact %s", row.id, contact.id)
+        return OtpVerify("verified", attempts_left=policy.max_attempts - row.attempts,
+                         linked=linked)
+    attempts = row.attempts + 1
+    values: dict[str, object] = {"attempts": attempts}
+    if attempts >= policy.max_attempts:
+        values.update(consumed_at=now, outcome=OtpOutcome.TOO_MANY)
+    session.execute(update(OtpChallenge).where(OtpChallenge.id == row.id).values(**values)
+                    .execution_options(synchronize_session=False))
+    if attempts >= policy.max_attempts:
+        log.info("otp %s: too many wrong codes for contact %s", row.id, contact.id)
+        return OtpVerify("too_many")
+    return OtpVerify("wrong", attempts_left=policy.max_attempts - attempts)
+
+
+def purge_otp_challenges(session: Session, older_than: datetime) -> int:
+    """Delete challenges created before `older_than` (keep at least a day: the
+    per-consumer rate limit counts them)."""
+    stmt = (delete(OtpChallenge).where(OtpChallenge.created_at < older_than)
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).rowcount or 0
+
+
+def has_pending_otp(session: Session, contact: Contact, now: datetime) -> bool:
+    """Whether the contact has a live code to enter (e.g. to read "123456" as a code)."""
+    return bool(session.scalar(
+        select(func.count()).select_from(OtpChallenge)
+        .where(OtpChallenge.contact_id == contact.id, OtpChallenge.consumed_at.is_(None),
+               OtpChallenge.expires_at > now)))
