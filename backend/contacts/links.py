@@ -1,7 +1,7 @@
 """Which consumers (connections) a contact may see: its verified links.
 
-Account data is shown only for consumers the contact is *verified* for (DESIGN.md
-"Identity and privacy"): its WhatsApp/SMS number is the registered mobile
+Account data is shown only for consumers the contact is *verified* for (docs/ARCHITECTURE.md,
+"Privacy"): its WhatsApp/SMS number is the registered mobile
 (`auto_link_by_phone`), it shared its own Telegram contact with that number
 (`link_shared_phone`), or it entered a one-time code sent by SMS to that number
 (backend/contacts/otp.py). A link remembers the number it proved; it counts only while

@@ -1,6 +1,6 @@
 """Send errors as they are stored on an outbox row and logged: never with the full number
-or the message's parameters (an OTP code, a name, an amount), per DESIGN.md's privacy
-rule, and never longer than the row's column."""
+or the message's parameters (an OTP code, a name, an amount), per the privacy rule
+(docs/ARCHITECTURE.md, "Privacy"), and never longer than the row's column."""
 
 from __future__ import annotations
 

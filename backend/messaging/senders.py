@@ -3,7 +3,8 @@
 The outbox worker knows only the `Sender` protocol; channel adapters (Twilio, Telegram, ...)
 implement it later and are plugged in through `RoutingSender`. Until then the embedded
 default is `ConsoleSender`, which writes to the log like Django's console e-mail backend.
-Privacy rule (DESIGN.md): never log a full phone number or a message body at INFO.
+Privacy rule (docs/ARCHITECTURE.md, "Privacy"): never log a full phone number or a message
+body at INFO.
 """
 
 from __future__ import annotations

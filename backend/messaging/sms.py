@@ -1,7 +1,7 @@
 """SMS awareness: GSM-7 or UCS-2, segment counts, and ASCII stand-ins for ₹ and smart
 punctuation. Pure, so bot rendering and backend broadcast previews share it. One Devanagari
 letter (or a ₹) turns a whole SMS into UCS-2: 70 characters a segment instead of 160, so
-Hindi SMS cost 2-3x (see DOMAIN.md, "Messaging constraints")."""
+Hindi SMS cost 2-3x (docs/ARCHITECTURE.md, "Messaging in India")."""
 
 from __future__ import annotations
 

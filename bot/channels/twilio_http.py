@@ -2,7 +2,7 @@
 
 Tests and benchmarks aim the real `twilio.rest.Client` at a fake Twilio API on loopback;
 in production `base_url` is None and nothing changes. The library logs every request at
-INFO; its logger here is held at WARNING (DESIGN: no numbers or bodies at INFO)."""
+INFO; its logger here is held at WARNING (docs/ARCHITECTURE.md, "Privacy")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Awareness broadcasts and outage notices: staff messages to a segment of consumers,
-fanned out set-based into the outbox (see DESIGN.md, "Outbound").
+fanned out set-based into the outbox (docs/ARCHITECTURE.md, "The outbox").
 
 Modules: `spec` (validated input), `audience` (who, on which channel, in which language),
 `fanout` (INSERT ... SELECT into the outbox), `service` (what staff do), `notices` (outage

@@ -49,7 +49,8 @@ STATUS_KEYS = {
     "closed": N_("complaint.status.closed"),
 }
 NO_SUPPLY = frozenset({"no_supply", "no_supply_after_recharge", "cut_despite_balance"})
-#: Often better answered by the day's deduction explained line by line (DOMAIN.md).
+#: Often better answered by the day's deduction explained line by line
+#: (docs/ARCHITECTURE.md, "Complaints").
 EXPLAIN_FIRST = frozenset({"high_deduction", "arrears_deduction", "free_units_or_rebate"})
 AFTER_FILED = (Option(N_("complaint.option.status"), "complaint:status"),
                Option(N_("balance.option.menu"), "menu"))
