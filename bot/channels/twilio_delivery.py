@@ -2,9 +2,10 @@
 for us.
 
 WhatsApp rules (docs/ARCHITECTURE.md, "Messaging in India"): free-form text only within
-24 h of the contact's last inbound message; outside it an approved template (Content API), else SMS. SMS only for keys with
-a DLT template id (unless SMS_REQUIRE_DLT=0). A 63016 (outside the window) falls back the
-same way; a 21610 (unsubscribed) opts the contact out."""
+24 h of the contact's last inbound message; outside it an approved template (Content API),
+else SMS. SMS only for keys with a DLT template id (unless SMS_REQUIRE_DLT=0). A 63016
+(outside the window) falls back the same way; a 21610 (unsubscribed) opts the contact
+out."""
 
 from __future__ import annotations
 
