@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from backend.demo import seed as demo
-from backend.engagement.broadcasts import service
+from backend.engagement.broadcasts import delivery_report, service
 from backend.engagement.broadcasts.spec import Draft
 from backend.engagement.broadcasts.window import BROADCAST_HOLD
 from backend.messaging.claim import claim_batch
@@ -76,7 +76,7 @@ def run(url: str, n: int, chunk: int) -> dict:
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE outbox"))
     with sessions() as s:
-        totals_s, totals = timed(lambda: service.totals(s, bid))
+        totals_s, totals = timed(lambda: delivery_report.totals(s, bid))
     with sessions.begin() as s:
         service.pause(s, bid, NOW)
     claim_s, claimed = timed(lambda: claim_batch(sessions, "bench", 100, NOW, 300,

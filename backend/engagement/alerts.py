@@ -36,14 +36,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Connection,
     Engine,
-    String,
     and_,
     case,
-    cast,
     exists,
     func,
     insert,
@@ -56,16 +53,10 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from backend.engagement.alert_bands import BandSql
-from backend.messaging.bulk import (
-    idempotency_key,
-    insert_from_select,
-    json_object,
-    pending,
-)
+from backend.engagement.alert_fanout import EVENT_KEYS, band_fanout, event_fanout, recipients_of
 from backend.messaging.reach import BIHAR, PushChannels
 from backend.metering import counters, recent_spend
-from backend.metering.alert_rules import AlertBand, AlertRules
-from backend.metering.disconnection import earliest_cut
+from backend.metering.alert_rules import AlertRules
 from backend.metering.rules import Rules
 from backend.models import (
     Account,
@@ -74,7 +65,6 @@ from backend.models import (
     Consumer,
     Contact,
     ContactLink,
-    EventKind,
     MeterEvent,
 )
 from backend.platform.dialect import insert_for
@@ -92,8 +82,6 @@ events = MeterEvent.__table__
 EVENTS_MARK = "meter_events"
 ACCOUNTS_MARK = "account_changes"  # the last account change value a scan looked at
 RULES_MARK = "band_rules"  # fingerprint of the bands the recorded bands were made with
-EVENT_KEYS = {EventKind.RECHARGE_CREDITED.value: "alert.recharge_credited",
-              EventKind.RECONNECTED.value: "alert.reconnected"}
 
 
 def band_name(rules: AlertRules, severity: int) -> str:
@@ -180,95 +168,6 @@ def _upsert_states(conn: Connection, candidates: Select) -> None:
               for name in ("band", "epoch", "recharge_seen", "crossed_at")}))
 
 
-# ----------------------------------------------------------------------------- fan-out
-
-
-def _recipients(consumer_id: ColumnElement,
-                reach: PushChannels) -> tuple[list, ColumnElement]:
-    """(joins, condition) for the verified, not opted-out contacts of `consumer_id` on a
-    push channel; a contact on a later phone channel (SMS) is left out when one on an
-    earlier phone channel (WhatsApp) with the same number gets the message."""
-    twin = contacts.alias("twin")
-    twin_link = links.alias("twin_link")
-    left_out = [or_(contacts.c.channel != name, ~exists().where(
-        twin_link.c.consumer_id == consumer_id, twin_link.c.contact_id == twin.c.id,
-        twin_link.c.verified_phone == consumers.c.mobile_e164,
-        twin.c.channel.in_(before), twin.c.address == contacts.c.address,
-        twin.c.opted_out.is_(False))) for name, before in reach.phone_twins()]
-    condition = and_(
-        links.c.consumer_id == consumer_id, links.c.contact_id == contacts.c.id,
-        consumers.c.id == consumer_id, links.c.verified_phone == consumers.c.mobile_e164,
-        contacts.c.opted_out.is_(False), contacts.c.channel.in_(reach.preference),
-        *left_out,
-    )
-    return [links, contacts, consumers], condition
-
-
-def _outbox_select(key: ColumnElement, message_key: ColumnElement | str, params: ColumnElement,
-                   not_before: datetime | ColumnElement, now: datetime) -> list[ColumnElement]:
-    mk = literal(message_key, String) if isinstance(message_key, str) else message_key
-    per_row = not isinstance(not_before, datetime)  # an urgency condition decides
-    columns = pending(now if per_row else not_before, now)
-    if per_row:
-        columns[2] = not_before.label("next_attempt_at")
-    return [key.label("idempotency_key"), contacts.c.channel, contacts.c.address,
-            mk.label("message_key"), params.label("params"),
-            func.coalesce(contacts.c.language, consumers.c.language, "hi").label("language"),
-            *columns]
-
-
-def _band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
-                 quiet_end: datetime, reach: PushChannels) -> int:
-    """Queue the alerts of the accounts this scan moved into `band`: one INSERT…SELECT, or
-    one per distinct `negative_since` for bands whose message says when a cut may come."""
-    now = bands.now
-    crossed = and_(states.c.crossed_at == literal(now, AlertState.crossed_at.type),
-                   states.c.band == band.severity,
-                   accounts.c.consumer_id == states.c.consumer_id)
-    joins, recipients = _recipients(states.c.consumer_id, reach)
-    key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band.severity),
-                          contacts.c.id)
-
-    def queue(params: ColumnElement, due: datetime | ColumnElement,
-              *where: ColumnElement) -> int:
-        query = (select(*_outbox_select(key, band.message, params, due, now))
-                 .select_from(states).join(accounts, true()))
-        for table in joins:
-            query = query.join(table, true())
-        return insert_from_select(conn, query.where(crossed, recipients, *where))
-
-    if not band.with_cut_time:
-        return queue(json_object(conn, **bands.params(band)), bands.due(band, quiet_end))
-    queued = 0
-    groups = conn.execute(select(accounts.c.negative_since).distinct()
-                          .select_from(states.join(accounts, true())).where(crossed)).scalars()
-    for since in list(groups):
-        cut = earliest_cut(bands.rules.disconnection, since or now, now, bands.tz)
-        since_is = (accounts.c.negative_since.is_(None) if since is None else
-                    accounts.c.negative_since == literal(since, Account.negative_since.type))
-        queued += queue(json_object(conn, **bands.params(band, cut)),
-                        bands.due(band, quiet_end, grouped=True, cut=cut), since_is)
-    return queued
-
-
-def _event_fanout(conn: Connection, start: int, end: int, now: datetime,
-                  reach: PushChannels) -> dict[str, int]:
-    """Recharge and reconnection notices for events (start, end]: sent at once, they
-    answer something the consumer just did or waited for."""
-    joins, recipients = _recipients(events.c.consumer_id, reach)
-    counts: dict[str, int] = {}
-    for kind, message_key in EVENT_KEYS.items():
-        params = json_object(conn, amount_paise=cast(events.c.amount_paise, BigInteger),
-                       balance_paise=cast(events.c.balance_paise, BigInteger))
-        query = select(*_outbox_select(idempotency_key("event", events.c.id, contacts.c.id),
-                                       message_key, params, now, now)).select_from(events)
-        for table in joins:
-            query = query.join(table, true())
-        counts[kind] = insert_from_select(conn, query.where(
-            events.c.id > start, events.c.id <= end, events.c.kind == kind, recipients))
-    return counts
-
-
 def _mark(conn: Connection, name: str = EVENTS_MARK) -> int | None:
     value = conn.execute(select(marks.c.value).where(marks.c.name == name)).scalar()
     return None if value is None else int(value)
@@ -317,7 +216,7 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, tz: ZoneInfo,
     end = conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one()
     if dry_run:
         cand = candidates.subquery("cand")
-        joins, recipients = _recipients(cand.c.consumer_id, reach)
+        joins, recipients = recipients_of(cand.c.consumer_id, reach)
         query = select(cand.c.band, func.count()).select_from(cand)
         for table in joins:
             query = query.join(table, true())
@@ -325,7 +224,7 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, tz: ZoneInfo,
             now, AlertState.crossed_at.type), recipients).group_by(cand.c.band))
         for band, count in rows:
             result.add(band_name(rules.alerts, band), count)
-        joins, recipients = _recipients(events.c.consumer_id, reach)
+        joins, recipients = recipients_of(events.c.consumer_id, reach)
         query = select(events.c.kind, func.count()).select_from(events)
         for table in joins:
             query = query.join(table, true())
@@ -340,8 +239,8 @@ def scan(conn: Connection, rules: Rules, now: datetime, *, tz: ZoneInfo,
         conn.exec_driver_sql("ANALYZE alert_states")
     quiet_end = quiet_until(rules.alerts, now, tz)
     for band in rules.alerts.bands:
-        result.add(band.name, _band_fanout(conn, bands, band, quiet_end, reach))
-    for kind, count in _event_fanout(conn, start, end, now, reach).items():
+        result.add(band.name, band_fanout(conn, bands, band, quiet_end, reach))
+    for kind, count in event_fanout(conn, start, end, now, reach).items():
         result.add(kind, count)
     _set_mark(conn, end)
     _set_mark(conn, until, ACCOUNTS_MARK)

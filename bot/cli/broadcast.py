@@ -231,15 +231,15 @@ def send_due(app: CliApp) -> None:
 @pass_app
 def status(app: CliApp, broadcast_id: int, show: int, outcome: str | None, offset: int) -> None:
     """Totals from the outbox rows, and optionally recipients one page at a time."""
-    from backend.engagement.broadcasts import service
+    from backend.engagement.broadcasts import delivery_report, service
 
     backend = app.backend()
     with backend.sessions() as s:
         b = service.get(s, broadcast_id)
         click.echo(_show(b))
-        totals = service.totals(s, broadcast_id)
-        rows = (service.recipients(s, broadcast_id, outcome=outcome, limit=show,
-                                   offset=offset) if show else [])
+        totals = delivery_report.totals(s, broadcast_id)
+        rows = (delivery_report.recipients(s, broadcast_id, outcome=outcome, limit=show,
+                                           offset=offset) if show else [])
     for name in ("queued", "sent", "delivered", "read", "failed", "dead", "cancelled",
                  "skipped_opted_out"):
         click.echo(f"{name:<20}{getattr(totals, name):>12,}")

@@ -18,7 +18,7 @@ from backend.care import outages
 from backend.care.complaints import file_complaint
 from backend.contacts import contacts
 from backend.engagement import adoption
-from backend.engagement.broadcasts import notices, service
+from backend.engagement.broadcasts import delivery_report, notices, service
 from backend.engagement.broadcasts.spec import Draft, Segment
 from backend.engagement.broadcasts.window import (
     BROADCAST_HOLD,
@@ -244,7 +244,7 @@ def test_pause_resume_cancel(session_factory: sessionmaker[Session]):
         assert service.cancel(s, bid, DAY) == 2
     assert claim_batch(session_factory, "w", 10, DAY, 60) == []
     with session_factory() as s:
-        totals = service.totals(s, bid)
+        totals = delivery_report.totals(s, bid)
     assert (totals.sent, totals.cancelled, totals.queued, totals.recipients) == (1, 2, 0, 3)
     with session_factory.begin() as s, pytest.raises(Conflict):
         service.cancel(s, bid, DAY)
@@ -274,7 +274,7 @@ def test_a_row_in_flight_at_cancel_is_cancelled_when_its_send_fails(
                            now=DAY)
     assert result.retried == 2
     with session_factory() as s:
-        assert service.totals(s, bid).cancelled == 3  # none left waiting as "queued"
+        assert delivery_report.totals(s, bid).cancelled == 3  # none left waiting as "queued"
     assert claim_batch(session_factory, "w", 10, DAY + timedelta(days=1), 60) == []
 
 
@@ -296,10 +296,10 @@ def test_status_totals_and_masked_recipients(session_factory: sessionmaker[Sessi
         assert record_status(s, "rec-2", "read")
         assert record_status(s, "rec-3", "undelivered", "30003")
     with session_factory() as s:
-        totals = service.totals(s, bid)
-        failed = service.recipients(s, bid, outcome="failed")
-        page = service.recipients(s, bid, limit=10)
-    assert totals == service.Totals(queued=1, delivered=1, read=1, failed=1, dead=1,
+        totals = delivery_report.totals(s, bid)
+        failed = delivery_report.recipients(s, bid, outcome="failed")
+        page = delivery_report.recipients(s, bid, limit=10)
+    assert totals == delivery_report.Totals(queued=1, delivered=1, read=1, failed=1, dead=1,
                                     skipped_opted_out=1)
     assert len(failed) == 1 and failed[0].outcome == "failed"
     assert len(page) == 5 and all("*" in r.address for r in page)
@@ -462,7 +462,7 @@ def test_a_fan_out_stops_at_a_cancel(session_factory: sessionmaker[Session]):
     report = service.send(session_factory, bid, DAY, chunk=1, progress=cancel_after_first_chunk)
     assert report.queued == 1 and len(_rows(session_factory, bid)) == 1
     with session_factory() as s:
-        assert service.totals(s, bid).cancelled == 1
+        assert delivery_report.totals(s, bid).cancelled == 1
 
 
 def test_send_due_in_the_caller_s_transaction(engine: Engine,
