@@ -5,7 +5,7 @@ released unsent) back to 'pending'. A feature that needs more passes a `Hold` to
 claim, the batch and the worker: `claimable(now)` is ANDed into the claim query, and
 `requeued_status()` is the status a row goes back with. Broadcasts use it to hold back
 paused, cancelled and out-of-hours rows and to cancel rows in flight when their
-broadcast was cancelled (backend/engagement/broadcasts/window.py: `BROADCAST_HOLD`).
+broadcast was cancelled (backend/engagement/broadcasts/window.py: `broadcast_hold`).
 Messaging sits below engagement, so the hook points down and the import points up.
 """
 
