@@ -8,13 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import DailyReading, LedgerEntry, LedgerKind
 from backend.platform import migrate
-from bot.cli import main
+from tests.cli_runner import ok, run
 from tests.factories import add_reading, make_consumer, table_names
 from tests.servers import clear_settings_env
 
@@ -30,21 +29,6 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No DATABASE_URL, API keys or `.env` from the developer's machine."""
     clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
-
-
-def run(url: str, *args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": url},
-                                catch_exceptions=True)
-    assert "Traceback" not in result.output
-    return result
-
-
-def ok(url: str, *args: str) -> Result:
-    result = run(url, *args)
-    assert result.exit_code == 0, (args, result.output, result.exception)
-    return result
-
-
 
 
 # --- migrations -----------------------------------------------------------------------------

@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.contacts import contacts
 from backend.models import OutboxMessage
-from bot.cli import main
+from tests.cli_runner import fails, ok
 from tests.factories import T0, make_consumer
 from tests.servers import clear_settings_env
 
@@ -23,24 +22,6 @@ HI = "नमस्ते! बिजली बचाइए।"
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
-
-
-def run(url: str, *args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": url})
-    assert "Traceback" not in result.output
-    return result
-
-
-def ok(url: str, *args: str) -> Result:
-    result = run(url, *args)
-    assert result.exit_code == 0, (args, result.output, result.exception)
-    return result
-
-
-def fails(url: str, *args: str) -> str:
-    result = run(url, *args)
-    assert result.exit_code != 0 and not isinstance(result.exception, AssertionError | TypeError)
-    return result.output
 
 
 def test_create_preview_send_status_pause_cancel(db_url: str, tmp_path: Path,

@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.care import complaints
 from backend.models import OutboxMessage
-from bot.cli import main
+from tests.cli_runner import ok, run
 from tests.factories import T0, make_consumer
 from tests.servers import clear_settings_env
 
@@ -21,16 +20,6 @@ from tests.servers import clear_settings_env
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
-
-
-def run(url: str, *args: str) -> Result:
-    return CliRunner().invoke(main, list(args), env={"DATABASE_URL": url})
-
-
-def ok(url: str, *args: str) -> Result:
-    result = run(url, *args)
-    assert result.exit_code == 0, (args, result.output, result.exception)
-    return result
 
 
 def test_manager_set_list_remove(db_url: str, session_factory: sessionmaker[Session]) -> None:

@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.contacts import contacts
 from backend.models import OutboxMessage
-from bot.cli import main
+from tests.cli_runner import fails, ok, run
 from tests.factories import T0, make_consumer
 from tests.servers import clear_settings_env
 
@@ -24,31 +23,13 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def run(url: str, *args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": url})
-    assert "Traceback" not in result.output
-    return result
-
-
-def ok(url: str, *args: str) -> str:
-    result = run(url, *args)
-    assert result.exit_code == 0, (args, result.output, result.exception)
-    return result.output
-
-
-def fails(url: str, *args: str) -> str:
-    result = run(url, *args)
-    assert result.exit_code == 1, (args, result.output, result.exception)
-    return result.output
-
-
 def test_outage_extend_tells_the_area(db_url: str, session_factory: sessionmaker[Session]):
     with session_factory.begin() as s:
         make_consumer(s)
     ok(db_url, "outage", "add", "--circle", "PATNA", "--hours", "2", "--reason", "feeder")
     assert "--notify needs --staff" in run(db_url, "outage", "extend", "1", "--hours", "4",
                                            "--notify").output
-    out = ok(db_url, "outage", "extend", "1", "--hours", "4", "--notify", "--staff", "ops")
+    out = ok(db_url, "outage", "extend", "1", "--hours", "4", "--notify", "--staff", "ops").output
     assert "outage 1 now expected back by" in out
     assert "extension notice: broadcast 1, 1 queued, 0 skipped (opted out)" in out
     assert "must be later" in fails(db_url, "outage", "extend", "1", "--hours", "3")

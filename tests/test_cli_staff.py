@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +15,7 @@ from backend.contacts import contacts, links
 from backend.engagement import adoption
 from backend.models import OutboxMessage
 from bot.cli import main
+from tests.cli_runner import ok
 from tests.factories import T0, make_consumer
 from tests.servers import clear_settings_env
 
@@ -23,12 +24,6 @@ from tests.servers import clear_settings_env
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     clear_settings_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
-
-
-def ok(url: str, *args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": url})
-    assert result.exit_code == 0, (args, result.output, result.exception)
-    return result
 
 
 def test_outage_add_list_close(db_url: str, session_factory: sessionmaker[Session]) -> None:
