@@ -62,8 +62,6 @@ from backend.models import (
     Account,
     AlertMark,
     AlertState,
-    Consumer,
-    Contact,
     ContactLink,
     MeterEvent,
 )
@@ -74,8 +72,6 @@ log = logging.getLogger(__name__)
 accounts = Account.__table__
 states = AlertState.__table__
 marks = AlertMark.__table__
-consumers = Consumer.__table__
-contacts = Contact.__table__
 links = ContactLink.__table__
 events = MeterEvent.__table__
 
