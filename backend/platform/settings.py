@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         description="Codes one registered mobile may receive in a day (stops SMS bombing).")
     conversation_ttl_minutes: int = Field(
         default=30, ge=1, description="A half-finished form is dropped after this idle time.")
+    handoff_return_hours: int = Field(
+        default=24, ge=1,
+        description="A conversation handed to staff returns to the bot after this long "
+        "(said on the next message), so no consumer is left waiting in silence.")
     processed_message_retention_hours: int = Field(
         default=48, ge=1,
         description="How long provider message ids are kept for dedupe (providers retry "

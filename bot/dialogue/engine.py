@@ -8,10 +8,12 @@ Order of work (each step has a reason):
 3. route: exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
    a picked option, then the open form, then the NLU intent; a form that does not
    recognise the message lets the intent answer it and then reminds the form;
-4. never a dead end: what is not understood gets the menu, and repeated failures hand the
-   conversation to a person (helpline and office hours said);
-5. while handed to a person the bot stays quiet: only opt-out/in, safety replies and
-   "bot" (to come back) are answered."""
+4. never a dead end: small talk ("ok", "hmm", emoji) gets a short friendly line and an
+   out-of-scope question a polite "not ours" + the menu, neither counted as a failure;
+   what is not understood gets the menu, and repeated failures *offer* a person (yes/no);
+5. never silence: while handed to a person every message is acknowledged, account
+   questions are still answered, cancel/"menu"/"bot" come back, and the handoff ends
+   by itself after `HANDOFF_RETURN_HOURS`."""
 
 from __future__ import annotations
 
@@ -21,13 +23,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.care import handoff
 from backend.contacts import contacts, conversations, links
 from backend.models import Contact
 from backend.platform.errors import DomainError
 from bot.dialogue.flows.base import Flow, Registry, menu
-from bot.dialogue.flows.handoff import hand_over, handoff_params
+from bot.dialogue.flows.handoff import (
+    ANSWERED_DURING_HANDOFF,
+    back_to_bot,
+    handoff_params,
+    offer_person,
+    release_if_expired,
+    waiting,
+)
 from bot.dialogue.keywords import bare_number, keyword, normalise
+from bot.dialogue.smalltalk import off_topic, small_talk
 from bot.dialogue.state import DialogueState
 from bot.dialogue.turn import Services, Turn
 from bot.dialogue.types import InboundMessage, Language, Reply
@@ -38,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: Intents that answer nothing on their own: low confidence, chit-chat, a yes/no to nothing.
 NOT_UNDERSTOOD = frozenset({FALLBACK_INTENT, "out_of_scope", "affirm", "deny"})
+#: Of those, the ones that are not a misunderstanding (no failure counted).
+NOT_A_FAILURE = frozenset({"affirm", "deny"})
 STATE_TTL_MIN = timedelta(minutes=1)
 #: Phone-match linking runs on a contact's first message and after a pause this long, not
 #: on every message (it is a third of a message's database work): a connection newly
@@ -93,6 +104,7 @@ class DialogueEngine:
                         language=language, parse=parse)
             turn.run_intent = lambda target: self._run_target(turn, target)
             failures = snapshot.failures if snapshot else 0
+            returned = release_if_expired(turn)
             try:
                 replies, understood = self._route(turn)
             except DomainError as exc:
@@ -102,8 +114,9 @@ class DialogueEngine:
             if understood is not None:  # None: neither understood nor not (a voice note)
                 failures = 0 if understood else failures + 1
             if understood is False and failures >= self.services.config.failures_before_human:
-                replies = hand_over(turn, "not_understood", N_("handoff.auto"))
+                replies = offer_person(turn)
                 failures = 0
+            replies = [*returned, *replies]
             self._save(session, contact, turn.state, replies, failures, now,
                        had_state=snapshot is not None)
             log.debug("contact %s intent %s -> %s", contact.id, parse.intent.name,
@@ -120,7 +133,7 @@ class DialogueEngine:
             return [Reply(N_("common.please_type"))], None
         kind = keyword(message.text) if message.button_payload is None else None
         if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
-            return self._handed_off(turn)
+            return self._handed_off(turn, kind)
         if kind == "cancel":
             had_form = state.in_form
             state.close()
@@ -140,7 +153,14 @@ class DialogueEngine:
                 return answered, True
         if turn.value is not None:
             return self._run_target(turn, turn.value), True
+        chat = small_talk(message.text)
+        if chat == "greet" and form is None:
+            return self._start(turn, "greet"), None
+        if chat is not None or turn.intent in NOT_A_FAILURE:
+            return self._with_reminder(turn, form, self._small_talk(chat)), None
         intent = turn.intent
+        if intent in NOT_UNDERSTOOD and off_topic(message.text):
+            return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None
         if intent in NOT_UNDERSTOOD:
             if form is not None:  # an answer the form did not take: ask again, kindly
                 again = form.reminder(turn)
@@ -149,18 +169,28 @@ class DialogueEngine:
             return [menu(N_("common.fallback"))], False
         return self._interrupt(turn, form, intent), True
 
-    @staticmethod
-    def _handed_off(turn: Turn) -> tuple[list[Reply], bool | None]:
-        """A person has this conversation: "bot" takes it back; a fraud call or a
-        dangerous meter still gets the safety reply at once; anything else waits for staff
-        (no reply, so the bot does not talk over them)."""
-        if normalise(turn.text) in BOT_WORDS:
-            handoff.release(turn.session, turn.contact)
-            turn.state.close()
-            return [menu(N_("handoff.ended"))], True
+    def _handed_off(self, turn: Turn, kind: str | None) -> tuple[list[Reply], bool | None]:
+        """A person has this conversation: cancel, "menu" or "bot" take it back; a fraud
+        call or a dangerous meter still gets the safety reply at once; account questions
+        are still answered (staff only read); anything else is acknowledged as waiting
+        for staff, so the consumer is never left in silence."""
+        if kind in ("cancel", "menu") or normalise(turn.text) in BOT_WORDS:
+            return back_to_bot(turn), True
         if turn.parse.first("complaint_category") in SAFETY_CATEGORIES:
             return [Reply(N_("handoff.safety"), handoff_params(turn), urgent=True)], None
-        return [], None
+        if small_talk(turn.text) is None and turn.intent in ANSWERED_DURING_HANDOFF:
+            return [*self._start(turn, turn.intent), waiting(turn)], None
+        return [waiting(turn)], None
+
+    @staticmethod
+    def _small_talk(kind: str | None) -> Reply:
+        return Reply(N_("chat.thanks") if kind == "thanks" else N_("chat.ack"))
+
+    @staticmethod
+    def _with_reminder(turn: Turn, form: Flow | None, reply: Reply) -> list[Reply]:
+        """`reply`, then a nudge back to the open form if one is waiting for an answer."""
+        reminder = form.reminder(turn) if form is not None else None
+        return [reply, reminder] if reminder else [reply]
 
     def _interrupt(self, turn: Turn, form: Flow | None, intent: str) -> list[Reply]:
         """Answer `intent`; if a form was open and the answer did not open another, remind
