@@ -1,6 +1,7 @@
 """Messages of one contact arriving at once (two webhooks in flight) are handled in turn:
 the contact's row lock serialises them, so the state each one reads is the one the
-previous one wrote. Checked through the failure count, which must reach the handoff."""
+previous one wrote. Checked through the failure count, which must reach the offer of a
+person."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, select
 
 from backend.metering.rules import Rules
-from backend.models import Contact, ProcessedMessage
+from backend.models import Contact, ConversationState, ProcessedMessage
 from bot.dialogue.factory import build_engine
 from bot.dialogue.types import InboundMessage
 from nlu import Parser
@@ -48,7 +49,8 @@ def test_messages_of_one_contact_take_turns(engine: Engine, rules: Rules,
     with backend.sessions() as s:
         contacts = s.scalars(select(Contact).where(Contact.address == "tg-race")).all()
         assert len(contacts) == 1
-        # Interleaved, two messages would both have read the same count: no handoff.
-        assert contacts[0].handoff_at is not None
+        # Interleaved, two messages would both have read the same count: no offer.
+        state = s.get(ConversationState, contacts[0].id)
+        assert state is not None and (state.flow, state.step) == ("handoff", "offer")
         assert s.scalar(select(func.count()).select_from(ProcessedMessage)
                         .where(ProcessedMessage.message_id.like("race-%"))) == needed
