@@ -8,9 +8,9 @@ e.g. "rahi" -> "raha", "paise" -> "paisa"), in Hindi, English, romanized Hindi a
 Bhojpuri/Maithili/Magahi forms ("nikalat ba", "lagal", "gir gail").
 
 Figures of speech: fire and shock words ("aag jaisa bill aaya", "bill dekh ke shock laga")
-are an angry bill complaint, not danger, when the message talks about money and names no
-electrical thing (meter, wire, board, pole...) or says "like" ("jaisa"). With an electrical thing named
-("meter me aag, balance bhi khatam") it is danger: a false alarm costs one extra message,
+are an angry bill complaint, not danger, when the message talks about money and either
+names no electrical thing (meter, wire, board, pole...) or says "like" ("jaisa"). With one
+named ("meter me aag, balance bhi khatam") it is danger: a false alarm costs one extra message,
 a missed fire costs far more."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _any(*alternatives: str) -> str:
 
 def _near(first: str, second: str, gap: int = 6) -> str:
     """`first` then `second` within `gap` tokens, in either order."""
-    between = r"(?:\s+\S+){0,%d}\s+" % gap
+    between = rf"(?:\s+\S+){{0,{gap}}}\s+"
     return f"(?:{first}{between}{second}|{second}{between}{first})"
 
 

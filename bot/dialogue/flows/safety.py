@@ -19,7 +19,8 @@ from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
 from bot.i18n import N_
 
-#: The complaint each kind of report is filed as (both urgent).
+#: The complaint each kind of report is filed as. Danger is always urgent; fraud keeps its
+#: category's setting (backend/data/complaints.yml), as the urgent note speaks of danger.
 CATEGORY: dict[Kind, str] = {"danger": "meter_fault", "fraud": "fraud"}
 ADVICE = {"danger": N_("safety.danger"), "fraud": N_("safety.fraud")}
 OFFER = {"danger": N_("safety.offer_danger"), "fraud": N_("safety.offer_fraud")}
@@ -94,7 +95,7 @@ class SafetyFlow(Flow):
         if who is None and len(linked) == 1:
             who = linked[0]
         turn.state.open(ComplaintFlow.name, "confirm", category=CATEGORY.get(kind, "fraud"),
-                        description=text, urgent=True,
+                        description=text, urgent=True if kind == "danger" else None,
                         consumer_id=who.consumer_id if who else None)
         return self._complaint.file(turn)
 
