@@ -34,6 +34,8 @@ def safety_first(turn: Turn) -> list[Reply] | None:
     kind = detect(turn.text)
     if kind is None:
         return None
+    if turn.state.form == SafetyFlow.name and is_yes(turn):
+        return None  # "haan, abhi bhi chingari nikal rahi": a yes to the offer, file it
     advice = Reply(ADVICE[kind], _params(turn), urgent=True)
     if turn.contact.handoff_at is not None:
         return [advice]
