@@ -83,11 +83,10 @@ class SafetyFlow(Flow):
 
     def reminder(self, turn: Turn) -> Reply | None:
         """The parked form's reminder (the engine asks after answering something else)."""
+        if turn.state.form == self.name:
+            return Reply(OFFER[turn.state.slots.get("kind", "danger")], options=YES_NO)
         form = self._flows.get(turn.state.form or "")
-        if form is None or form is self:
-            return Reply(OFFER[turn.state.slots.get("kind", "danger")], options=YES_NO) \
-                if turn.state.form == self.name else None
-        return form.reminder(turn)
+        return form.reminder(turn) if form is not None else None
 
     def _file(self, turn: Turn, kind: str, text: str) -> list[Reply]:
         """An urgent ticket through the complaint flow, for the active (or only) connection;
