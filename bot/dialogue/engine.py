@@ -5,7 +5,8 @@ Order of work (each step has a reason):
    a provider retry must not be answered twice, and the claim rolls back with everything
    else if handling fails, so the retry is then answered;
 2. load the contact's state (safe to change: the contact is locked);
-3. route: exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
+3. route: the safety lexicon first (danger or fraud, in every state: bot/dialogue/safety.py),
+   then exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
    a picked option, then the open form, then the NLU intent; a form that does not
    recognise the message lets the intent answer it and then reminds the form;
 4. never a dead end: small talk ("ok", "hmm", emoji) gets a short friendly line and an
@@ -35,6 +36,7 @@ from bot.dialogue.flows.handoff import (
     release_if_expired,
     waiting,
 )
+from bot.dialogue.flows.safety import safety_first
 from bot.dialogue.keywords import bare_number, keyword, normalise
 from bot.dialogue.smalltalk import off_topic, small_talk
 from bot.dialogue.state import DialogueState
@@ -131,6 +133,8 @@ class DialogueEngine:
             return self._shared_phone(turn), True
         if message.media is not None and not (message.text or "").strip():
             return [Reply(N_("common.please_type"))], None
+        if (urgent := safety_first(turn)) is not None:  # every state, before all else
+            return urgent, True
         kind = keyword(message.text) if message.button_payload is None else None
         if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
             return self._handed_off(turn, kind)
