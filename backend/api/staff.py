@@ -182,7 +182,8 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
         area = outage_notices.OutageArea(body.circle, body.division_id, body.subdivision_id)
         return _outcome(outage_notices.open_outage(
             sessions, area, now=now, reason=body.reason,
-            expected_restore_at=body.restore_at(now), notify=body.notify, staff=body.staff))
+            expected_restore_at=body.restore_at(now), notify=body.notify, staff=body.staff,
+            reach=backend.reach))
 
     @router.post("/outages/{notice_id}/extend", dependencies=write)
     def extend_outage(notice_id: ID, body: ExtendIn) -> dict:
@@ -193,12 +194,13 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
             raise InvalidInput("give the new expected_restore_at or hours")
         return _outcome(outage_notices.extend_outage(
             sessions, notice_id, expected_restore_at=restore_at, now=now, notify=body.notify,
-            staff=body.staff))
+            staff=body.staff, reach=backend.reach))
 
     @router.post("/outages/{notice_id}/close", dependencies=write)
     def close_outage(notice_id: ID, body: CloseIn) -> dict:
         """Supply is back; with `notify` the area is told."""
         return _outcome(outage_notices.close_outage(sessions, notice_id, now=utcnow(),
-                                                    notify=body.notify, staff=body.staff))
+                                                    notify=body.notify, staff=body.staff,
+                                                    reach=backend.reach))
 
     return router

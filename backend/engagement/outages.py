@@ -20,6 +20,7 @@ from backend.care import outages
 from backend.engagement.broadcasts import notices, service
 from backend.engagement.broadcasts.fanout import Progress
 from backend.engagement.broadcasts.service import SendReport
+from backend.messaging.reach import BIHAR, PushChannels
 from backend.models import Broadcast, OutageNotice
 from backend.platform.errors import InvalidInput
 
@@ -47,7 +48,8 @@ class OutageOutcome:
 def open_outage(sessions: sessionmaker[Session], area: OutageArea, *, now: datetime,
                 reason: str = "", expected_restore_at: datetime | None = None,
                 notify: bool = True, staff: str | None = None,
-                progress: Progress | None = None) -> OutageOutcome:
+                progress: Progress | None = None,
+                reach: PushChannels = BIHAR) -> OutageOutcome:
     """Record an outage and (with `notify`) send its notice to the area's consumers."""
     def change(s: Session) -> OutageNotice:
         circle_id = outages.circle_id(s, area.circle) if area.circle else None
@@ -56,31 +58,33 @@ def open_outage(sessions: sessionmaker[Session], area: OutageArea, *, now: datet
                            expected_restore_at=expected_restore_at)
 
     return _change_and_tell(sessions, change, notices.outage_broadcast if notify else None,
-                            staff=staff, now=now, progress=progress)
+                            staff=staff, now=now, progress=progress, reach=reach)
 
 
 def extend_outage(sessions: sessionmaker[Session], notice_id: int, *,
                   expected_restore_at: datetime, now: datetime, notify: bool = True,
-                  staff: str | None = None, progress: Progress | None = None) -> OutageOutcome:
+                  staff: str | None = None, progress: Progress | None = None,
+                  reach: PushChannels = BIHAR) -> OutageOutcome:
     """Move the expected restoration later and (with `notify`) tell the area."""
     return _change_and_tell(
         sessions, lambda s: outages.extend(s, notice_id, expected_restore_at, now),
         notices.extended_broadcast if notify else None, staff=staff, now=now,
-        progress=progress)
+        progress=progress, reach=reach)
 
 
 def close_outage(sessions: sessionmaker[Session], notice_id: int, *, now: datetime,
                  notify: bool = True, staff: str | None = None,
-                 progress: Progress | None = None) -> OutageOutcome:
+                 progress: Progress | None = None,
+                 reach: PushChannels = BIHAR) -> OutageOutcome:
     """Close the outage and (with `notify`) tell the area supply is back."""
     return _change_and_tell(sessions, lambda s: outages.close(s, notice_id),
                             notices.restored_broadcast if notify else None, staff=staff,
-                            now=now, progress=progress)
+                            now=now, progress=progress, reach=reach)
 
 
 def _change_and_tell(sessions: sessionmaker[Session], change: Callable[[Session], OutageNotice],
                      draft: DraftNotice | None, *, staff: str | None, now: datetime,
-                     progress: Progress | None) -> OutageOutcome:
+                     progress: Progress | None, reach: PushChannels) -> OutageOutcome:
     who = (staff or "").strip()
     if draft is not None and not who:
         raise InvalidInput("telling consumers needs the name of the staff member who does "
@@ -92,5 +96,5 @@ def _change_and_tell(sessions: sessionmaker[Session], change: Callable[[Session]
         outcome = OutageOutcome(notice.id, notice.active, notice.expected_restore_at, None)
     if broadcast_id is None:
         return outcome
-    sent = service.send(sessions, broadcast_id, now, progress=progress)
+    sent = service.send(sessions, broadcast_id, now, progress=progress, reach=reach)
     return replace(outcome, sent=sent)

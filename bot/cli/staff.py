@@ -49,9 +49,11 @@ def outage_add(app: CliApp, circle_code: str | None, division_id: int | None,
     if notify and (not staff or not reason.strip()):
         raise click.UsageError("--notify needs --staff and a --reason consumers can read")
     now = app.components.clock()
-    outcome = open_outage(app.backend().sessions,
+    backend = app.backend()
+    outcome = open_outage(backend.sessions,
                           OutageArea(circle_code, division_id, subdivision_id), now=now,
                           reason=reason, notify=notify, staff=staff, progress=_fanned,
+                          reach=backend.reach,
                           expected_restore_at=None if hours is None
                           else now + timedelta(hours=hours))
     click.echo(f"outage {outcome.notice_id} added")
@@ -91,7 +93,7 @@ def outage_extend(app: CliApp, notice_id: int, hours: float, notify: bool,
     backend, now = app.backend(), app.components.clock()
     outcome = extend_outage(backend.sessions, notice_id,
                             expected_restore_at=now + timedelta(hours=hours), now=now,
-                            notify=notify, staff=staff, progress=_fanned)
+                            notify=notify, staff=staff, progress=_fanned, reach=backend.reach)
     assert outcome.expected_restore_at is not None
     restore = outcome.expected_restore_at.astimezone(backend.tz)
     click.echo(f"outage {notice_id} now expected back by {restore:%Y-%m-%d %H:%M}")
@@ -108,8 +110,9 @@ def outage_close(app: CliApp, notice_id: int, notify: bool, staff: str | None) -
 
     if notify and not staff:
         raise click.UsageError("--notify needs --staff")
-    outcome = close_outage(app.backend().sessions, notice_id, now=app.components.clock(),
-                           notify=notify, staff=staff, progress=_fanned)
+    backend = app.backend()
+    outcome = close_outage(backend.sessions, notice_id, now=app.components.clock(),
+                           notify=notify, staff=staff, progress=_fanned, reach=backend.reach)
     click.echo(f"outage {notice_id} closed")
     _told("restored notice", outcome)
 
