@@ -160,17 +160,20 @@ class DialogueEngine:
         chat = small_talk(message.text)
         if chat == "greet" and form is None:
             return self._start(turn, "greet"), None
-        if chat is not None or turn.intent in NOT_A_FAILURE:
+        if chat is not None:
             return self._with_reminder(turn, form, self._small_talk(chat)), None
         intent = turn.intent
         if intent in NOT_UNDERSTOOD and off_topic(message.text):
             return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None
         if intent in NOT_UNDERSTOOD:
+            # A yes/no the classifier heard in a longer message ("bjli nhi h" reads as
+            # "deny") is not small talk, so not acknowledged; nor is it counted as a failure.
+            failed = False if intent not in NOT_A_FAILURE else None
             if form is not None:  # an answer the form did not take: ask again, kindly
                 again = form.reminder(turn)
                 return ([Reply(N_("common.not_an_answer")), again] if again
-                        else [menu(N_("common.fallback"))]), False
-            return [menu(N_("common.fallback"))], False
+                        else [menu(N_("common.fallback"))]), failed
+            return [menu(N_("common.fallback"))], failed
         return self._interrupt(turn, form, intent), True
 
     def _handed_off(self, turn: Turn, kind: str | None) -> tuple[list[Reply], bool | None]:
