@@ -4,6 +4,7 @@ bounded Hypothesis profile, and the tier markers (docs/ARCHITECTURE.md, "Tests")
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,8 +31,10 @@ if TYPE_CHECKING:
     from bot.i18n import Renderer
 
 BACKENDS = ["sqlite", "postgres"]
-# "gw0", "gw1", … under pytest-xdist; names this worker's scratch databases.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# Names this worker's scratch databases: "gw0", "gw1", … under pytest-xdist, prefixed by a
+# tag of the checkout, so two checkouts (git worktrees) testing at once never share one.
+_CHECKOUT = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
+WORKER = f"{_CHECKOUT}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 # Bounded and repeatable by default, so property tests cost the same every run and never
 # flake; HYPOTHESIS_PROFILE=explore searches wider (random, more examples).
