@@ -35,9 +35,10 @@ def asks_helpline(text: str | None) -> bool:
 
 
 def helpline_reply(turn: Turn) -> Reply:
-    """1912 first, then each discom's own numbers (the consumer's discom only, when known)."""
+    """1912 first, then each discom's own numbers (the consumer's discom only, when known);
+    the menu after it, unless a form is open (its reminder follows instead)."""
     lines: list[Msg | None] = [Msg(N_("facts.helpline"), {"helpline": turn.config.helpline})]
     lines += [Msg(N_("facts.discom_phones"), {"region": d.region_in(turn.language),
                                               "phones": ", ".join(d.phones)})
               for d in discoms_for(turn) if d.phones]
-    return compose(lines, MENU_OPTIONS)
+    return compose(lines, () if turn.state.in_form else MENU_OPTIONS)
