@@ -49,7 +49,8 @@ def test_every_kind_of_placeholder_is_caught(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("value", "why"), [
-    ("", "empty"), ("sbpdcl.co.in", "not a web link"), ("https://x.invalid/pay", "an example address"),
+    ("", "empty"), ("sbpdcl.co.in", "not a web link"),
+    ("https://x.invalid/pay", "an example address"),
     ("https://pay.example.org", "an example address"), ("TODO: link", "a placeholder"),
     ("https://apps.apple.com/in/app/bihar/id0000000000", "a dummy App Store id"),
     ("https://sbpdcl.co.in/#/QuickPay", None), ("https://nbpdcl.co.in", None),
