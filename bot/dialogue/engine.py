@@ -171,7 +171,7 @@ class DialogueEngine:
         if intent in NOT_UNDERSTOOD and off_topic(message.text):
             return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None
         if intent in NOT_UNDERSTOOD:
-            # A yes/no the classifier heard in a longer message ("bjli nhi h" reads as
+            # A yes/no the classifier heard in a longer message ("nahi bhai woh nahi" reads as
             # "deny") is not small talk, so not acknowledged; nor is it counted as a failure.
             failed = False if intent not in NOT_A_FAILURE else None
             if form is not None:  # an answer the form did not take: ask again, kindly
