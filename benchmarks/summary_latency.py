@@ -73,7 +73,7 @@ def ca_numbers(url: str, sample: int) -> list[str]:
 
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "OPERATOR_API_KEYS": KEY, "LOG_LEVEL": "WARNING",
-           "SCHEDULER_EMBEDDED": "0"}
+           "SCHEDULER_EMBEDDED": "0", "APP_ENV": "demo"}  # demo: shipped placeholder links
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "bot.app:app_from_env", "--host",
          "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",

@@ -142,7 +142,8 @@ def _server_env(url: str, model: Path) -> dict[str, str]:
            if not k.startswith(("TWILIO_", "TELEGRAM_", "PUBLIC_BASE_URL", "WEB_CONCURRENCY"))}
     env.update(DATABASE_URL=url, TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN=TOKEN,
                TWILIO_WHATSAPP_FROM="whatsapp:+14155238886", PUBLIC_BASE_URL=PUBLIC,
-               NLU_MODEL_PATH=str(model), NLU_AUTO_RETRAIN="0", LOG_LEVEL="WARNING")
+               NLU_MODEL_PATH=str(model), NLU_AUTO_RETRAIN="0", LOG_LEVEL="WARNING",
+               APP_ENV="demo")  # production refuses the shipped store-link placeholders
     return env
 
 

@@ -83,6 +83,7 @@ def app_from_env() -> FastAPI:
     process calls (uvicorn imports it by name). Each embeds the scheduler unless
     SCHEDULER_EMBEDDED=0; the leader lock lets one of them run the jobs."""
     components = compose()
+    components.refuse_demo_placeholders()
     return create_app(components, scheduler=components.settings.scheduler_embedded)
 
 

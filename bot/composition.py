@@ -126,6 +126,21 @@ class Components:
         return install_channels(app, self.settings, self.backend, lambda: self.assistant,
                                 registry=self.registry, channels=self.channels)
 
+    def refuse_demo_placeholders(self) -> None:
+        """In production, stop before serving consumers if the assistant file still holds
+        demo placeholders (a dummy store id, an example link): one error naming every key
+        to fill in. Called where serving starts (`sahayak serve`, its worker processes,
+        `sahayak telegram poll`); demo mode passes."""
+        if not self.settings.is_production:
+            return
+        from bot.dialogue.config import DEFAULT_ASSISTANT_FILE, ConfigError
+        from bot.dialogue.placeholders import placeholder_problems, refusal
+
+        problems = placeholder_problems(self.config)
+        if problems:
+            raise ConfigError(refusal(problems, str(self.settings.assistant_file
+                                                    or DEFAULT_ASSISTANT_FILE)))
+
     def close(self) -> None:
         self.backend.close()
 
@@ -153,7 +168,7 @@ def compose(settings: AppSettings | None = None, *, clock: Clock = utcnow,
     from bot.i18n import Renderer
 
     settings = settings if settings is not None else load_settings()
-    config = load_assistant_config()
+    config = load_assistant_config(settings.assistant_file)
     renderer = Renderer(defaults={"helpline": config.helpline},
                         tz=ZoneInfo(settings.timezone))
     backend = (build_backend(settings) if registry is None

@@ -86,6 +86,10 @@ class AppSettings(Settings):
         "each message is POSTed there as JSON (bot/channels/http_gateway.py).")
     outbox_http_token: SecretStr | None = Field(
         default=None, description="Bearer token for OUTBOX_HTTP_URL.")
+    assistant_file: Path | None = Field(
+        default=None, description="YAML file with the helpline, app links and per-discom "
+        "websites, recharge pages and numbers (default: the shipped bot/data/assistant.yml, "
+        "whose placeholders APP_ENV=production refuses).")
     web_chat_enabled: bool = Field(
         default=False, description="Serve the web chat at /chat (talks as any number: only "
         "with APP_ENV=demo; refused in production).")

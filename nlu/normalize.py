@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 #: Bump when normalisation changes: it is part of the model hash, forcing a retrain.
-NORMALIZER_VERSION = "3"
+NORMALIZER_VERSION = "4"
 
 _DEV_DIGITS = {chr(0x0966 + i): str(i) for i in range(10)}
 _NUKTA_PRECOMPOSED = {
@@ -140,6 +140,36 @@ _variants("कंप्लेंट", "कम्प्लेंट", "कम्�
 _variants("मीटर", "मिटर", "मीटार")
 _variants("रुपये", "रुपए", "रुपया", "रूपये", "रूपए", "रुपैया", "रुपइया", "रूपया", "रु")
 _variants("हजार", "हज़ार", "हजारा")
+
+# Regional (Bhojpuri, Maithili, Magahi) forms and chat shorthand, folded to the Hindi word
+# the training data knows: "hamar balance ketna ba" reads as "mera balance kitna hai",
+# "bijuli nai aabi rahal" as "bijli nahi aa raha", "bjli nhi h" as "bijli nahi hai".
+# Only unambiguous tokens: Bhojpuri "ka" (what) stays, Hindi needs it as "of".
+_variants("bijli", "bijuli", "bijulee", "bijuri", "bjuli")
+_variants("kitna", "ketna", "ketana", "ketni", "ketne", "kitta", "kittna")
+_variants("kyon", "kaahe", "kahe", "kaahey", "kahey")
+_variants("mera", "hamar", "hamaar", "hamra", "hamre", "humar", "hamro")
+_variants("hai", "ba", "baa", "baate", "hawe", "ahi", "chhai")
+_variants("nahi", "naikhe", "naikhi", "naikhai", "nahikhe", "naikhaa", "nikhe")
+_variants("aa", "aabi", "aabai", "aawat", "aavat", "aawe", "aave", "aabe")
+_variants("raha", "rahal", "rahalai", "raheli", "rahle", "rhal")
+_variants("gaya", "gail", "gayil", "gel", "gelai", "gaili", "gaile", "gela", "gelo")
+_variants("hua", "bhail", "bhel", "bhelai", "bhaili", "bhayil")
+_variants("itna", "etna", "etana", "etni", "itta", "ettna")
+_variants("batao", "batau", "bataw", "batawa", "batai", "bataib", "btaw")
+_variants("aayegi", "ayegi", "aaegi", "aayegee", "aaygi", "aaigi", "aiyegi")
+_variants("kab", "kb", "kabb")
+_variants("check", "chk", "chck", "chek", "chekk")
+_variants("recharge", "rchrg", "rchrj", "rcrg", "rchrge")
+_variants("बिजली", "बिजुली", "बिजुरी", "बिजूली")
+_variants("कितना", "केतना", "कतना", "केतने", "केतनी")
+_variants("क्यों", "काहे", "काहें")
+_variants("मेरा", "हमार", "हमर", "हमरा")
+_variants("है", "बा", "बाटे", "बाडे", "अछि", "छै")
+_variants("नहीं", "नइखे", "नईखे", "नाहीं", "नहिं", "नै")
+_variants("गया", "गइल", "गईल", "गेल", "गेलै", "गेलइ")
+_variants("हुआ", "भइल", "भईल", "भेल", "भेलै")
+_variants("रहा", "रहल", "रहलै")
 
 _KEEP = frozenset(".")
 _SPACE = " "

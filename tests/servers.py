@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -24,6 +25,19 @@ def clear_settings_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in AppSettings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
+
+
+def filled_assistant_file(directory: Path) -> Path:
+    """A copy of the shipped assistant file with its demo placeholders filled in (made-up
+    but real-looking links), for tests that start serving in production mode."""
+    from bot.dialogue.config import DEFAULT_ASSISTANT_FILE
+
+    text = DEFAULT_ASSISTANT_FILE.read_text(encoding="utf-8")
+    text = (text.replace("id=PLACEHOLDER.bihar.smartmeter", "id=in.gov.bihar.smartmeter.test")
+            .replace("/id0000000000", "/id1234567890"))
+    path = directory / "assistant.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def make_settings(db_url: str, **overrides: object) -> AppSettings:

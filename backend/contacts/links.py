@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session
 
 from backend.contacts.contacts import PHONE_CHANNELS
 from backend.metering.registry import normalise_mobile
-from backend.models import Consumer, Contact, ContactChannel, ContactLink, LinkMethod
+from backend.models import (
+    Circle,
+    Consumer,
+    Contact,
+    ContactChannel,
+    ContactLink,
+    Discom,
+    LinkMethod,
+)
 from backend.platform.dialect import insert_for
 from backend.platform.errors import DomainError, InvalidInput
 
@@ -146,3 +154,19 @@ def unlink(session: Session, contact: Contact, consumer_id: int) -> bool:
         contact.active_consumer_id = None
         session.flush()
     return bool(deleted)
+
+
+def discom_codes(session: Session, contact: Contact) -> list[str]:
+    """The discoms (codes, e.g. "NBPDCL") of the connection this contact talks about: the
+    active one's, else those of every verified link (one code when all are in one discom;
+    [] for an unlinked contact). Recharge sites and app links differ per discom."""
+    active = active_consumer(session, contact)
+    ids = ([active.consumer_id] if active is not None
+           else [lc.consumer_id for lc in linked_consumers(session, contact)])
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(Discom.code).join(Circle, Circle.discom_id == Discom.id)
+        .join(Consumer, Consumer.circle_id == Circle.id)
+        .where(Consumer.id.in_(ids)).distinct().order_by(Discom.code))
+    return list(rows)

@@ -36,6 +36,7 @@ def serve(app: CliApp, host: str, port: int, workers: int) -> None:
     from bot.app import create_app
 
     settings = app.settings
+    app.components.refuse_demo_placeholders()  # production: no dummy links to consumers
     # built here even with --workers, so a bad SCHEDULER_* schedule stops us now
     web = create_app(app.components, scheduler=settings.scheduler_embedded)
     click.echo(f"Bijli Sahayak on http://{host}:{port}  (API docs: /docs)"

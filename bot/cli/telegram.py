@@ -25,6 +25,7 @@ def telegram_poll(app: CliApp) -> None:
     if settings.telegram_bot_token is None:
         raise click.ClickException("set TELEGRAM_BOT_TOKEN first")
     components = app.components
+    components.refuse_demo_placeholders()
     channel = TelegramChannel.from_settings(settings, components.assistant, webhook=False)
     click.echo("polling Telegram; Ctrl-C to stop")
     channel.application.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])

@@ -7,8 +7,9 @@ Order of work (each step has a reason):
 2. load the contact's state (safe to change: the contact is locked);
 3. route: the safety lexicon first (danger or fraud, in every state: bot/dialogue/safety.py),
    then exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
-   a picked option, then the open form, then the NLU intent; a form that does not
-   recognise the message lets the intent answer it and then reminds the form;
+   a helpline question (always 1912: bot/dialogue/helpline.py), then a picked option,
+   then the open form, then the NLU intent; a form that does not recognise the message
+   lets the intent answer it and then reminds the form;
 4. never a dead end: small talk ("ok", "hmm", emoji) gets a short friendly line and an
    out-of-scope question a polite "not ours" + the menu, neither counted as a failure;
    what is not understood gets the menu, and repeated failures *offer* a person (yes/no);
@@ -37,6 +38,7 @@ from bot.dialogue.flows.handoff import (
     waiting,
 )
 from bot.dialogue.flows.safety import safety_first
+from bot.dialogue.helpline import asks_helpline, helpline_reply
 from bot.dialogue.keywords import bare_number, keyword, normalise
 from bot.dialogue.smalltalk import off_topic, small_talk
 from bot.dialogue.state import DialogueState
@@ -149,6 +151,9 @@ class DialogueEngine:
         if kind in ("opt_out", "opt_in"):
             state.close()
             return self._start(turn, kind), True
+        if message.button_payload is None and asks_helpline(message.text):  # always 1912
+            return self._with_reminder(turn, self.registry.flow(state.form),
+                                       helpline_reply(turn)), True
         turn.value = message.button_payload or self._numbered(turn)
         form = self.registry.flow(state.form)
         if form is not None:
@@ -166,7 +171,7 @@ class DialogueEngine:
         if intent in NOT_UNDERSTOOD and off_topic(message.text):
             return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None
         if intent in NOT_UNDERSTOOD:
-            # A yes/no the classifier heard in a longer message ("bjli nhi h" reads as
+            # A yes/no the classifier heard in a longer message ("nahi bhai woh nahi" reads as
             # "deny") is not small talk, so not acknowledged; nor is it counted as a failure.
             failed = False if intent not in NOT_A_FAILURE else None
             if form is not None:  # an answer the form did not take: ask again, kindly

@@ -42,6 +42,17 @@ _GREET = frozenset({
     "सुप्रभात", "namaste", "namaskar", "namashkar", "pranam", "parnam", "नमस्ते",
     "नमस्कार", "प्रणाम", "ram ram", "राम राम", "namaste ji", "नमस्ते जी", "pranam ji",
 })
+#: Regional greetings (Bhojpuri, Maithili, Magahi) and "how are you": "ka haal ba" is a
+#: hello, not a question the menu must answer.
+_GREET = _GREET | frozenset({
+    "ka haal ba", "ka hal ba", "ka haal ba ho", "ka haal ba bhaiya", "ka ho", "ka ho bhaiya",
+    "ka ho bhai", "kaisan ba", "kaisan baani", "kaisan bani", "kaisan ahi", "kee haal",
+    "ki haal", "ki haal chhai", "pranam ho", "pranam bhaiya", "ram ram ho",
+    "का हाल बा", "का हाल बा हो", "का हो", "का हो भइया", "कइसन बा", "कइसन बानी",
+    "की हाल", "की हाल छै", "प्रणाम हो", "प्रणाम भइया", "राम राम हो",
+    "kya haal hai", "kya hal hai", "kaise ho", "kaise hain", "क्या हाल है", "कैसे हो",
+    "कैसे हैं", "how are you", "hello how are you", "hi how are you",
+})
 _HMM = re.compile(r"^(h+m+|u+m+|o+h+|a+h+|हम्म+|हम्म|हूँ+|हुं+|हम)$")
 
 

@@ -29,7 +29,8 @@ readings, `daily_units` each, charged by the real daily charge), `balance` (rupe
 after the charges), `arrears`, `negative_hours` (negative since that many hours before the
 clock), `disconnected: true`, `recharge` (rupees; a last recharge one day before).
 `outages`: notices for the first consumer's circle: `reason`, `restore_hours` (from the
-clock; omit for unknown)."""
+clock; omit for unknown). `discom` (NBPDCL | SBPDCL, default SBPDCL) puts the consumer in
+that discom's circle."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ from sqlalchemy import Engine, func, select, table, update
 from backend.care import complaints, outages
 from backend.metering.charges import apply_day
 from backend.metering.local import LocalMeteringService
+from backend.metering.registry import ensure_circle
 from backend.metering.rules import Rules
 from backend.models import (
     Account,
@@ -104,6 +106,21 @@ def duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
+#: One circle per discom for transcripts that say `discom:` (a consumer's discom follows
+#: from its circle).
+DISCOM_CIRCLES = {
+    "NBPDCL": ("North Bihar", "उत्तर बिहार", "MUZAFFARPUR", "Muzaffarpur", "मुजफ्फरपुर"),
+    "SBPDCL": ("South Bihar", "दक्षिण बिहार", "PATNA", "Patna", "पटना"),
+}
+
+
+def discom_circle(session: Any, code: str) -> int:  # noqa: ANN401 - a Session
+    name, name_hi, circle, circle_name, circle_hi = DISCOM_CIRCLES[code]
+    return ensure_circle(session, discom_code=code, discom_name=name, discom_name_hi=name_hi,
+                         circle_code=circle, circle_name=circle_name,
+                         circle_name_hi=circle_hi).id
+
+
 def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime) -> None:
     """Consumers with real charged history, then the balance/status the transcript wants."""
     today = local_day(now, backend.tz)
@@ -116,6 +133,8 @@ def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime)
                 arrears_paise=_paise(spec.get("arrears", 0)))
             if "name" in spec:
                 consumer.name = spec["name"]
+            if "discom" in spec:  # the factory's circle is Patna (SBPDCL)
+                consumer.circle_id = discom_circle(s, str(spec["discom"]))
             cid = consumer.id
             days = int(spec.get("days", 0))
             first = today - timedelta(days=days)

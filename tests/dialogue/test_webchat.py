@@ -14,7 +14,7 @@ from bot.app import create_app
 from bot.composition import compose
 from nlu import Parser
 from tests.factories import make_consumer
-from tests.servers import clear_settings_env, make_settings
+from tests.servers import clear_settings_env, filled_assistant_file, make_settings
 
 
 @pytest.fixture
@@ -82,7 +82,8 @@ def test_serve_refuses_the_web_chat_in_production(db_url: str, tmp_path,  # noqa
     monkeypatch.chdir(tmp_path)
     served: list[object] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
-    env = {"DATABASE_URL": db_url, "WEB_CHAT_ENABLED": "1", "SCHEDULER_EMBEDDED": "0"}
+    env = {"DATABASE_URL": db_url, "WEB_CHAT_ENABLED": "1", "SCHEDULER_EMBEDDED": "0",
+           "ASSISTANT_FILE": str(filled_assistant_file(tmp_path))}  # production: no placeholders
     production = CliRunner().invoke(main, ["serve"], env=env)
     assert production.exit_code == 0, production.output
     assert "mode: production" in production.output

@@ -9,6 +9,7 @@ import re
 
 from backend.contacts import links
 from backend.engagement import adoption
+from bot.dialogue.facts import fact_params
 from bot.dialogue.flows.base import Flow, is_no, is_yes
 from bot.dialogue.keywords import normalise
 from bot.dialogue.turn import Turn
@@ -100,6 +101,4 @@ class AppGuideFlow(Flow):
 
     @staticmethod
     def _params(turn: Turn) -> dict[str, str]:
-        cfg = turn.config
-        return {"app": cfg.app_name, "android": cfg.app_android, "ios": cfg.app_ios,
-                "helpline": cfg.helpline, "website": cfg.discom_website}
+        return fact_params(turn)  # the links of the consumer's discom, or of every discom

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.dialogue.facts import fact_params
 from bot.dialogue.flows.balance import percent
 from bot.dialogue.flows.base import Flow
 from bot.dialogue.keywords import normalise
@@ -84,7 +85,7 @@ class FaqFlow(Flow):
             "emergency_days": str(cfg.emergency_days),
             "minutes": str(cfg.supply_restore_minutes),
             "first_week_days": str(cfg.first_week_days),
-            "helpline": cfg.helpline,
+            **fact_params(turn),  # helpline, the discom's website and app links
         }
 
 

@@ -5,6 +5,7 @@ it shows no account data."""
 from __future__ import annotations
 
 from bot.dialogue.compose import compose
+from bot.dialogue.facts import fact_params
 from bot.dialogue.flows.base import Flow
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
@@ -24,8 +25,7 @@ class RechargeFlow(Flow):
 
     def start(self, turn: Turn, intent: str) -> list[Reply]:
         cfg = turn.config
-        params = {"app": cfg.app_name, "android": cfg.app_android, "ios": cfg.app_ios,
-                  "website": cfg.recharge_website, "helpline": cfg.helpline}
+        params = fact_params(turn, website="recharge_website")  # the consumer's discom's
         lines: list[Msg | None] = [Msg(N_("recharge.intro"))]
         lines += [Msg(CHANNEL_KEYS[c], params) for c in cfg.recharge_channels if c in CHANNEL_KEYS]
         lines.append(Msg(N_("recharge.minimum"), {

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.contacts import links
+from bot.dialogue.facts import fact_params
 from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes
 from bot.dialogue.flows.complaint import ComplaintFlow
 from bot.dialogue.safety import Kind, detect
@@ -48,9 +49,7 @@ def safety_first(turn: Turn) -> list[Reply] | None:
 
 
 def _params(turn: Turn) -> dict[str, Any]:
-    cfg = turn.config
-    return {"helpline": cfg.helpline, "app": cfg.app_name, "android": cfg.app_android,
-            "ios": cfg.app_ios, "website": cfg.recharge_website}
+    return fact_params(turn, website="recharge_website")
 
 
 class SafetyFlow(Flow):
