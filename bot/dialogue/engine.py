@@ -36,6 +36,7 @@ from bot.dialogue.flows.handoff import (
     release_if_expired,
     waiting,
 )
+from bot.dialogue.flows.link import undo_link
 from bot.dialogue.flows.safety import safety_first
 from bot.dialogue.keywords import bare_number, keyword, normalise
 from bot.dialogue.smalltalk import off_topic, small_talk
@@ -136,6 +137,8 @@ class DialogueEngine:
         if (urgent := safety_first(turn)) is not None:  # every state, before all else
             return urgent, True
         kind = keyword(message.text) if message.button_payload is None else None
+        if kind == "stop_or_cancel" and (state.in_form or turn.contact.handoff_at is not None):
+            kind = "cancel"  # "band karo" with something open to cancel cancels it
         if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
             return self._handed_off(turn, kind)
         if kind == "cancel":
@@ -146,9 +149,11 @@ class DialogueEngine:
         if kind == "menu":
             state.close()
             return [menu()], True
-        if kind in ("opt_out", "opt_in"):
+        if kind in ("opt_out", "opt_in", "stop_or_cancel"):
             state.close()
             return self._start(turn, kind), True
+        if not state.in_form and (undone := undo_link(turn)) is not None:
+            return undone, True  # the registered mobile's NO to a link notice
         turn.value = message.button_payload or self._numbered(turn)
         form = self.registry.flow(state.form)
         if form is not None:
