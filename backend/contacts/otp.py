@@ -272,6 +272,19 @@ def purge_otp_challenges(session: Session, older_than: datetime) -> int:
     return session.execute(stmt).rowcount or 0
 
 
+def latest_request_ca(session: Session, contact: Contact, since: datetime) -> str | None:
+    """The CA number this contact last asked a code for, if it asked since `since` and is
+    not linked to it now: "OTP nahi aaya" after the form has lapsed still means that one."""
+    row = session.execute(
+        select(Consumer.id, Consumer.ca_number)
+        .join(OtpChallenge, OtpChallenge.consumer_id == Consumer.id)
+        .where(OtpChallenge.contact_id == contact.id, OtpChallenge.created_at > since)
+        .order_by(OtpChallenge.created_at.desc(), OtpChallenge.id.desc()).limit(1)).first()
+    if row is None or any(lc.consumer_id == row.id for lc in linked_consumers(session, contact)):
+        return None
+    return str(row.ca_number)
+
+
 def has_pending_otp(session: Session, contact: Contact, now: datetime) -> bool:
     """Whether the contact has a live code to enter (e.g. to read "123456" as a code)."""
     return bool(session.scalar(

@@ -36,7 +36,7 @@ from bot.dialogue.flows.handoff import (
     release_if_expired,
     waiting,
 )
-from bot.dialogue.flows.link import undo_link
+from bot.dialogue.flows.link import link_followup
 from bot.dialogue.flows.safety import safety_first
 from bot.dialogue.keywords import bare_number, keyword, normalise
 from bot.dialogue.smalltalk import off_topic, small_talk
@@ -149,11 +149,11 @@ class DialogueEngine:
         if kind == "menu":
             state.close()
             return [menu()], True
-        if kind in ("opt_out", "opt_in", "stop_or_cancel"):
+        if kind in ("opt_out", "opt_in", "stop_or_cancel", "welcome"):
             state.close()
             return self._start(turn, kind), True
-        if not state.in_form and (undone := undo_link(turn)) is not None:
-            return undone, True  # the registered mobile's NO to a link notice
+        if not state.in_form and (followup := link_followup(turn)) is not None:
+            return followup, True  # a NO to a link notice; "OTP nahi aaya" after a pause
         turn.value = message.button_payload or self._numbered(turn)
         form = self.registry.flow(state.form)
         if form is not None:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Literal
 
-Keyword = Literal["opt_out", "opt_in", "cancel", "menu", "stop_or_cancel"]
+Keyword = Literal["opt_out", "opt_in", "cancel", "menu", "stop_or_cancel", "welcome"]
 
 _DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 _PUNCT = re.compile(r"[\s.,!?।|'\"()\-_:;]+")
@@ -32,6 +32,8 @@ _TABLE: dict[Keyword, tuple[str, ...]] = {
     "stop_or_cancel": ("band karo", "band kro", "band karein", "band kar do", "band kardo",
                        "बंद करो", "बंद करें", "बंद करे", "बंद कर दो", "बंद कीजिए", "बंद",
                        "band"),
+    # Telegram's first message in a new chat: a welcome, not "START" (opt back in).
+    "welcome": ("/start",),
     "menu": ("menu", "main menu", "मेनू", "मेन्यू", "मेन्यु", "mainu", "options"),
 }
 _LOOKUP = {phrase: kind for kind, phrases in _TABLE.items() for phrase in phrases}

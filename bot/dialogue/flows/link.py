@@ -28,6 +28,11 @@ RESEND = re.compile(
     r"|\b(otp|code|sms|msg|message)\b.*\b(nahi|nahin|nhi|nai|not)\b"
     r"|दोबारा|दुबारा|फिर से|फिरसे|नया|(नहीं|नही|नहि) (आया|मिला)|(ओटीपी|otp|कोड|मैसेज|एसएमएस).*नह")
 RESEND_OPTION = Option(N_("link.option.resend"), "resend")
+#: Outside the code step a resend must name the code or be short ("dobara bhejo"), so
+#: "bijli phir se kat gayi" is not read as one.
+NAMES_CODE = re.compile(r"\b(otp|code|sms)\b|ओटीपी|कोड|एसएमएस")
+#: How long after asking for a code "OTP nahi aaya" still means that code.
+RESEND_WITHIN = timedelta(days=1)
 #: The registered mobile's answer to a link notice ("not you? reply NO").
 OWNER_NO = frozenset({"no", "nahi", "nahin", "nhi", "नहीं", "नही", "no it was not me",
                       "not me", "maine nahi kiya", "मैंने नहीं किया"})
@@ -39,6 +44,27 @@ def _ca_in(turn: Turn) -> str | None:
     if found:
         return found
     return links.normalise_ca(digits(turn.text)) if turn.value is None else None
+
+
+def link_followup(turn: Turn) -> list[Reply] | None:
+    """With no form open: the registered mobile's NO to a link notice, or a resend asked
+    for after the code step lapsed (the conversation expired while waiting for the SMS).
+    None when the message is neither."""
+    return undo_link(turn) or resend_later(turn)
+
+
+def resend_later(turn: Turn) -> list[Reply] | None:
+    text = normalise(turn.text)
+    if turn.message.button_payload != "resend":
+        if turn.message.button_payload is not None or not RESEND.search(text):
+            return None
+        if len(text.split()) > 3 and not NAMES_CODE.search(text):
+            return None
+    ca = otp.latest_request_ca(turn.session, turn.contact, turn.now - RESEND_WITHIN)
+    if ca is None:
+        return None
+    turn.state.open(LinkFlow.name, "otp", ca=ca)
+    return LinkFlow().request(turn, ca, None)
 
 
 def undo_link(turn: Turn) -> list[Reply] | None:
