@@ -159,6 +159,13 @@ class LinkRow:
     verified_at: datetime
 
 
+def consumer_id_for_ca(session: Session, ca_number: str) -> int | None:
+    ca = normalise_ca(ca_number)
+    if ca is None:
+        return None
+    return session.scalar(select(Consumer.id).where(Consumer.ca_number == ca))
+
+
 def links_for_consumer(session: Session, consumer_id: int) -> list[LinkRow]:
     """Every chat verified for this consumer (current links only), oldest first."""
     rows = session.execute(

@@ -70,9 +70,10 @@ PARAMS: dict[str, dict[str, object]] = {
                         "restore_at": "2026-07-04T11:00:00+00:00"},
 }
 # Keys that must be among those found, so a broken search cannot pass by finding none.
-KNOWN = {"otp.code", "link.notice", "link.notice_reply", "outage.notice", "outage.notice_no_time", "outage.restored",
-         "broadcast.body", "alert.low_balance_days", "complaint.escalated",
-         "handoff.staff_reply", "complaint.push.resolved"}
+KNOWN = {"otp.code", "link.notice", "link.notice_reply", "outage.notice",
+         "outage.notice_no_time", "outage.restored", "broadcast.body",
+         "alert.low_balance_days", "complaint.escalated", "handoff.staff_reply",
+         "complaint.push.resolved"}
 _KEYLIKE = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 
 
