@@ -28,9 +28,9 @@ RESEND = re.compile(
     r"|\b(otp|code|sms|msg|message)\b.*\b(nahi|nahin|nhi|nai|not)\b"
     r"|दोबारा|दुबारा|फिर से|फिरसे|नया|(नहीं|नही|नहि) (आया|मिला)|(ओटीपी|otp|कोड|मैसेज|एसएमएस).*नह")
 RESEND_OPTION = Option(N_("link.option.resend"), "resend")
-#: Outside the code step a resend must name the code or be short ("dobara bhejo"), so
-#: "bijli phir se kat gayi" is not read as one.
-NAMES_CODE = re.compile(r"\b(otp|code|sms)\b|ओटीपी|कोड|एसएमएस")
+#: Outside the code step a resend must also name the code or ask to send ("dobara
+#: bhejo"), so "bijli phir se kat gayi" or "naya connection" is not read as one.
+NAMES_CODE = re.compile(r"\b(otp|code|sms|resend|bhej\w*|send)\b|ओटीपी|कोड|एसएमएस|भेज")
 #: How long after asking for a code "OTP nahi aaya" still means that code.
 RESEND_WITHIN = timedelta(days=1)
 #: The registered mobile's answer to a link notice ("not you? reply NO").
@@ -58,7 +58,7 @@ def resend_later(turn: Turn) -> list[Reply] | None:
     if turn.message.button_payload != "resend":
         if turn.message.button_payload is not None or not RESEND.search(text):
             return None
-        if len(text.split()) > 3 and not NAMES_CODE.search(text):
+        if not NAMES_CODE.search(text):
             return None
     ca = otp.latest_request_ca(turn.session, turn.contact, turn.now - RESEND_WITHIN)
     if ca is None:
