@@ -30,8 +30,7 @@ _TABLE: dict[Keyword, tuple[str, ...]] = {
                "chhodo", "chodo", "छोड़ो", "छोड़ दो", "rehne do",
                "rahne do", "रहने दो", "nevermind", "never mind", "exit"),
     "stop_or_cancel": ("band karo", "band kro", "band karein", "band kar do", "band kardo",
-                       "बंद करो", "बंद करें", "बंद करे", "बंद कर दो", "बंद कीजिए", "बंद",
-                       "band"),
+                       "बंद करो", "बंद करें", "बंद करे", "बंद कर दो", "बंद कीजिए"),
     # Telegram's first message in a new chat: a welcome, not "START" (opt back in).
     "welcome": ("/start",),
     "menu": ("menu", "main menu", "मेनू", "मेन्यू", "मेन्यु", "mainu", "options"),
