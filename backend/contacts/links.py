@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from backend.contacts.contacts import PHONE_CHANNELS
@@ -170,3 +170,78 @@ def discom_codes(session: Session, contact: Contact) -> list[str]:
         .join(Consumer, Consumer.circle_id == Circle.id)
         .where(Consumer.id.in_(ids)).distinct().order_by(Discom.code))
     return list(rows)
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """A chat's link to a connection, as staff see it (`sahayak link list`)."""
+
+    contact_id: int
+    channel: str
+    address: str
+    method: str
+    verified_at: datetime
+
+
+def consumer_id_for_ca(session: Session, ca_number: str) -> int | None:
+    ca = normalise_ca(ca_number)
+    if ca is None:
+        return None
+    return session.scalar(select(Consumer.id).where(Consumer.ca_number == ca))
+
+
+def links_for_consumer(session: Session, consumer_id: int) -> list[LinkRow]:
+    """Every chat verified for this consumer (current links only), oldest first."""
+    rows = session.execute(
+        select(Contact.id, Contact.channel, Contact.address, ContactLink.method,
+               ContactLink.verified_at)
+        .join(ContactLink, ContactLink.contact_id == Contact.id)
+        .join(Consumer, Consumer.id == ContactLink.consumer_id)
+        .where(ContactLink.consumer_id == consumer_id,
+               ContactLink.verified_phone == Consumer.mobile_e164)
+        .order_by(ContactLink.verified_at, Contact.id))
+    return [LinkRow(r.id, str(r.channel), r.address, LinkMethod(r.method).value,
+                    r.verified_at) for r in rows]
+
+
+def remove_links(session: Session, consumer_id: int, contact_ids: list[int]) -> int:
+    """Unlink these chats from the consumer (and unselect it where it was selected); the
+    number of links removed. For the owner's NO and for staff."""
+    if not contact_ids:
+        return 0
+    removed = session.execute(
+        delete(ContactLink).where(ContactLink.consumer_id == consumer_id,
+                                  ContactLink.contact_id.in_(contact_ids))
+        .execution_options(synchronize_session=False)).rowcount or 0
+    session.execute(update(Contact).where(Contact.id.in_(contact_ids),
+                                          Contact.active_consumer_id == consumer_id)
+                    .values(active_consumer_id=None)
+                    .execution_options(synchronize_session="fetch"))
+    return removed
+
+
+def unlink_recent_for_owner(session: Session, owner: Contact, now: datetime,
+                            within: timedelta) -> list[str]:
+    """The registered mobile said NO to a link notice: remove the links that *other* chats
+    made with a code to connections registered to this phone in the last `within`. Returns
+    the CA numbers that lost a link ([] when there was none: then NO was about something
+    else). Only a WhatsApp/SMS contact is the phone itself."""
+    if owner.channel not in PHONE_CHANNELS:
+        return []
+    rows = session.execute(
+        select(ContactLink.contact_id, ContactLink.consumer_id, Consumer.ca_number)
+        .join(Consumer, Consumer.id == ContactLink.consumer_id)
+        .where(Consumer.mobile_e164 == owner.address,
+               ContactLink.verified_phone == owner.address,
+               ContactLink.method == LinkMethod.OTP,
+               ContactLink.contact_id != owner.id,
+               ContactLink.verified_at > now - within)
+        .order_by(Consumer.ca_number)).all()
+    by_consumer: dict[int, list[int]] = {}
+    cas: dict[int, str] = {}
+    for row in rows:
+        by_consumer.setdefault(row.consumer_id, []).append(row.contact_id)
+        cas[row.consumer_id] = row.ca_number
+    for consumer_id, contact_ids in by_consumer.items():
+        remove_links(session, consumer_id, contact_ids)
+    return sorted(set(cas.values()))

@@ -5,6 +5,13 @@ registered mobile of the connection the contact names by CA number; entering it 
 the contact to that consumer (backend/contacts/links.py). Codes expire, attempts are
 limited, requests are rate-limited per contact and per consumer, and only a salted hash
 is stored. Codes and numbers are never logged above DEBUG.
+
+The code always goes by SMS to the registered mobile, never to the chat that asked (a
+WhatsApp authentication template has fixed text, and the chat is what is being proved).
+The SMS names the chat that asked ("only in the Telegram chat"), so a code asked for by
+a caller is recognisably not his to give; and after a link the registered mobile gets a
+notice ("WhatsApp …1234 linked to CA …; not you? 1912"), so a link made with a code
+talked out of its owner does not go unseen (links.unlink_recent_for_owner undoes it).
 """
 
 from __future__ import annotations
@@ -37,6 +44,27 @@ from backend.platform.settings import Settings
 log = logging.getLogger(__name__)
 
 OTP_MESSAGE_KEY = "otp.code"
+#: The notice to the registered mobile after a chat linked with a code; the "_reply" one
+#: also says "reply NO" (only where the SMS gateway receives replies: a setting).
+LINK_NOTICE_KEY = "link.notice"
+LINK_NOTICE_REPLY_KEY = "link.notice_reply"
+#: How a channel is named in those SMS ("only in the Telegram chat"): brand names, the
+#: same in every language.
+CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS", "telegram": "Telegram", "web": "Web",
+                 "console": "Console"}
+
+
+def channel_name(channel: str) -> str:
+    return CHANNEL_NAMES.get(str(channel), str(channel).title())
+
+
+def chat_label(contact: Contact) -> str:
+    """The chat as the registered mobile's owner can recognise it: "WhatsApp …1234" for a
+    phone, the channel's name alone for a chat id (Telegram ids mean nothing to people)."""
+    name = channel_name(contact.channel)
+    if contact.channel in ("whatsapp", "sms") and len(contact.address) >= 4:
+        return f"{name} ...{contact.address[-4:]}"
+    return name
 
 
 @dataclass(frozen=True)
@@ -47,13 +75,16 @@ class OtpPolicy:
     max_attempts: int = 5
     max_per_contact_per_hour: int = 3
     max_per_consumer_per_day: int = 5
+    #: The SMS gateway receives replies, so the link notice may say "reply NO".
+    notice_reply_no: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OtpPolicy:
         return cls(ttl=timedelta(minutes=settings.otp_ttl_minutes),
                    max_attempts=settings.otp_max_attempts,
                    max_per_contact_per_hour=settings.otp_max_per_contact_per_hour,
-                   max_per_consumer_per_day=settings.otp_max_per_consumer_per_day)
+                   max_per_consumer_per_day=settings.otp_max_per_consumer_per_day,
+                   notice_reply_no=settings.link_notice_reply_no)
 
 
 @dataclass(frozen=True)
@@ -160,7 +191,8 @@ def request_otp(session: Session, contact: Contact, ca_number: str, now: datetim
     session.flush()
     minutes = max(1, int(policy.ttl.total_seconds() // 60))
     enqueue(session, channel="sms", address=consumer.mobile_e164, message_key=OTP_MESSAGE_KEY,
-            params={"code": code, "minutes": minutes}, language=consumer.language or "hi",
+            params={"code": code, "minutes": minutes, "via": channel_name(contact.channel)},
+            language=consumer.language or "hi",
             idempotency_key=f"otp:{challenge.id}", now=now)
     log.info("otp %s sent for contact %s consumer %s", challenge.id, contact.id, consumer.id)
     return OtpRequest("sent", masked_mobile=mask_address(consumer.mobile_e164),
@@ -201,6 +233,8 @@ def verify_otp(session: Session, contact: Contact, code: str, now: datetime, *,
         link(session, contact, [row.consumer_id], LinkMethod.OTP, row.sent_to, now,
              refresh=True)
         linked = select_consumer(session, contact, row.consumer_id)
+        _notify_owner(session, contact, row.consumer_id, row.sent_to, row.id, linked, now,
+                      policy)
         log.info("otp %s verified for contact %s", row.id, contact.id)
         return OtpVerify("verified", attempts_left=policy.max_attempts - row.attempts,
                          linked=linked)
@@ -216,12 +250,39 @@ def verify_otp(session: Session, contact: Contact, code: str, now: datetime, *,
     return OtpVerify("wrong", attempts_left=policy.max_attempts - attempts)
 
 
+def _notify_owner(session: Session, contact: Contact, consumer_id: int, mobile: str,
+                  challenge_id: int, linked: LinkedConsumer, now: datetime,
+                  policy: OtpPolicy) -> None:
+    """Tell the registered mobile by SMS that a chat linked to its connection. Not when the
+    chat *is* that mobile (an SMS contact from the same number proved nothing new)."""
+    if contact.channel in ("whatsapp", "sms") and contact.address == mobile:
+        return
+    language = session.scalar(select(Consumer.language).where(Consumer.id == consumer_id))
+    key = LINK_NOTICE_REPLY_KEY if policy.notice_reply_no else LINK_NOTICE_KEY
+    enqueue(session, channel="sms", address=mobile, message_key=key,
+            params={"who": chat_label(contact), "ca": linked.ca_number},
+            language=language or "hi", idempotency_key=f"link-notice:{challenge_id}", now=now)
+
+
 def purge_otp_challenges(session: Session, older_than: datetime) -> int:
     """Delete challenges created before `older_than` (keep at least a day: the
     per-consumer rate limit counts them)."""
     stmt = (delete(OtpChallenge).where(OtpChallenge.created_at < older_than)
             .execution_options(synchronize_session=False))
     return session.execute(stmt).rowcount or 0
+
+
+def latest_request_ca(session: Session, contact: Contact, since: datetime) -> str | None:
+    """The CA number this contact last asked a code for, if it asked since `since` and is
+    not linked to it now: "OTP nahi aaya" after the form has lapsed still means that one."""
+    row = session.execute(
+        select(Consumer.id, Consumer.ca_number)
+        .join(OtpChallenge, OtpChallenge.consumer_id == Consumer.id)
+        .where(OtpChallenge.contact_id == contact.id, OtpChallenge.created_at > since)
+        .order_by(OtpChallenge.created_at.desc(), OtpChallenge.id.desc()).limit(1)).first()
+    if row is None or any(lc.consumer_id == row.id for lc in linked_consumers(session, contact)):
+        return None
+    return str(row.ca_number)
 
 
 def has_pending_otp(session: Session, contact: Contact, now: datetime) -> bool:

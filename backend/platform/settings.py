@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     otp_max_per_consumer_per_day: int = Field(
         default=5, ge=1,
         description="Codes one registered mobile may receive in a day (stops SMS bombing).")
+    link_notice_reply_no: bool = Field(
+        default=False,
+        description="The SMS gateway receives replies: the notice to a registered mobile that "
+        "a new chat linked to its connection then says \"reply NO\" to undo it.")
+    link_unlink_days: int = Field(
+        default=7, ge=1,
+        description="For how many days after a chat linked with a code its connection's "
+        "registered mobile can undo that link by replying NO.")
     conversation_ttl_minutes: int = Field(
         default=30, ge=1, description="A half-finished form is dropped after this idle time.")
     handoff_return_hours: int = Field(

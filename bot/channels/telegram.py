@@ -44,8 +44,10 @@ log = logging.getLogger(__name__)
 
 CAPABILITIES: Capabilities = TELEGRAM
 #: Replies after which a "share my phone number" keyboard is offered (linking).
-SHARE_PHONE_AFTER = frozenset({"account.need_link", "link.ask_ca", "link.ask_ca_more"})
-MENU_COMMANDS = frozenset({"/start", "/menu", "/help"})
+SHARE_PHONE_AFTER = frozenset({"account.need_link", "link.ask_ca", "link.ask_ca_more",
+                               "chat.welcome_link"})
+#: /start goes on as "/start" (a welcome that offers linking, bot/dialogue/keywords.py).
+MENU_COMMANDS = frozenset({"/menu", "/help"})
 MAX_RETRY_AFTER_S = 30.0
 CALLBACK_DATA_MAX = 64  # Telegram's limit on callback_data, in bytes
 
@@ -62,8 +64,11 @@ def own_phone(raw: str) -> str:
 
 def inbound_from_message(update: Update, message: Message) -> InboundMessage:
     text = message.text or message.caption or ""
-    if text.split("@")[0].split(" ")[0].lower() in MENU_COMMANDS:
+    command = text.split("@")[0].split(" ")[0].lower()
+    if command in MENU_COMMANDS:
         text = "menu"
+    elif command == "/start":
+        text = command  # "/start@SahayakBot payload" -> "/start"
     shared = own = None
     if message.contact is not None:
         shared = own_phone(message.contact.phone_number)

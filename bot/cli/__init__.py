@@ -17,6 +17,7 @@ from bot.cli import (
     chat,
     db,
     demo,
+    links,
     manager,
     metering,
     outbox,
@@ -48,7 +49,7 @@ COMMANDS: tuple[click.Command, ...] = (
     db.db, serving.serve, serving.worker, serving.scheduler, demo.demo, metering.metering,
     readings.readings, chat.chat, telegram.telegram, alerts.alerts, staff.outage,
     staff.report, staff.complaint, staff.handoff, broadcast.broadcast, manager.manager,
-    outbox.outbox, nlu_group,
+    outbox.outbox, links.link, nlu_group,
 )
 for _command in COMMANDS:
     main.add_command(_command)

@@ -10,6 +10,9 @@ import click
 
 from bot.cli.context import CliApp, pass_app
 
+#: SMS to the registered mobile that a tester needs to see: the code, and the link notice.
+SMS_SHOWN = frozenset({"otp.code", "link.notice", "link.notice_reply"})
+
 
 @click.command()
 @click.option("--as", "address", required=True, metavar="PHONE",
@@ -61,7 +64,7 @@ def chat(app: CliApp, address: str, channel: str) -> None:
             queued = tail.queued_after(session, seen)
         for item in queued:
             seen = item.id
-            if item.message_key == "otp.code":
+            if item.message_key in SMS_SHOWN:
                 body = components.renderer.text(item.message_key, item.language, item.params)
                 click.echo(f"     (SMS to the registered mobile, from the outbox: {body})")
 

@@ -37,6 +37,7 @@ from bot.dialogue.flows.handoff import (
     release_if_expired,
     waiting,
 )
+from bot.dialogue.flows.link import link_followup
 from bot.dialogue.flows.safety import safety_first
 from bot.dialogue.helpline import asks_helpline, helpline_reply
 from bot.dialogue.keywords import bare_number, keyword, normalise
@@ -138,6 +139,8 @@ class DialogueEngine:
         if (urgent := safety_first(turn)) is not None:  # every state, before all else
             return urgent, True
         kind = keyword(message.text) if message.button_payload is None else None
+        if kind == "stop_or_cancel" and (state.in_form or turn.contact.handoff_at is not None):
+            kind = "cancel"  # "band karo" with something open to cancel cancels it
         if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
             return self._handed_off(turn, kind)
         if kind == "cancel":
@@ -148,12 +151,14 @@ class DialogueEngine:
         if kind == "menu":
             state.close()
             return [menu()], True
-        if kind in ("opt_out", "opt_in"):
+        if kind in ("opt_out", "opt_in", "stop_or_cancel", "welcome"):
             state.close()
             return self._start(turn, kind), True
         if message.button_payload is None and asks_helpline(message.text):  # always 1912
             return self._with_reminder(turn, self.registry.flow(state.form),
                                        helpline_reply(turn)), True
+        if not state.in_form and (followup := link_followup(turn)) is not None:
+            return followup, True  # a NO to a link notice; "OTP nahi aaya" after a pause
         turn.value = message.button_payload or self._numbered(turn)
         form = self.registry.flow(state.form)
         if form is not None:

@@ -34,7 +34,10 @@ NOW = datetime(2026, 7, 4, 6, 30, tzinfo=UTC)
 _PUSH = {"ticket": "CMP-2026-000123", "note": "Lineman has been sent"}
 PARAMS: dict[str, dict[str, object]] = {
     # backend/contacts/otp.py request_otp
-    "otp.code": {"code": "482913", "minutes": 10},
+    "otp.code": {"code": "482913", "minutes": 10, "via": "Telegram"},
+    # backend/contacts/otp.py verify_otp (_notify_owner)
+    "link.notice": {"who": "WhatsApp ...3210", "ca": "100000123"},
+    "link.notice_reply": {"who": "Telegram", "ca": "100000123"},
     # backend/care/complaints.py change_status (PUSH_KEYS)
     **{key: _PUSH for key in PUSH_KEYS.values()},
     # backend/care/escalation.py
@@ -67,9 +70,10 @@ PARAMS: dict[str, dict[str, object]] = {
                         "restore_at": "2026-07-04T11:00:00+00:00"},
 }
 # Keys that must be among those found, so a broken search cannot pass by finding none.
-KNOWN = {"otp.code", "outage.notice", "outage.notice_no_time", "outage.restored",
-         "broadcast.body", "alert.low_balance_days", "complaint.escalated",
-         "handoff.staff_reply", "complaint.push.resolved"}
+KNOWN = {"otp.code", "link.notice", "link.notice_reply", "outage.notice",
+         "outage.notice_no_time", "outage.restored", "broadcast.body",
+         "alert.low_balance_days", "complaint.escalated", "handoff.staff_reply",
+         "complaint.push.resolved"}
 _KEYLIKE = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 
 

@@ -64,11 +64,20 @@ def test_bad_payloads_are_400(stack: Stack) -> None:
 
 
 def test_menu_comes_as_an_inline_keyboard(stack: Stack) -> None:
-    assert post(stack, update(**message(text="/start"))) == 200
+    assert post(stack, update(**message(text="/menu"))) == 200
     (reply,) = sent(stack)
     assert reply["chat_id"] == "5551"
     rows = reply["reply_markup"]["inline_keyboard"]
     assert len(rows) == 7 and rows[0][0]["callback_data"] == "intent:check_balance"
+
+
+def test_start_in_a_new_chat_welcomes_and_offers_the_share_phone_button(stack: Stack) -> None:
+    """Not "Welcome back! You'll get balance alerts" (START is the opt-in keyword)."""
+    assert post(stack, update(**message(text="/start"))) == 200
+    welcome, share = sent(stack)
+    assert len(welcome["reply_markup"]["inline_keyboard"]) == 7
+    assert "alert" not in welcome["text"].lower()
+    assert share["reply_markup"]["keyboard"][0][0]["request_contact"] is True
 
 
 def test_callback_query_is_answered_and_handled(stack: Stack) -> None:

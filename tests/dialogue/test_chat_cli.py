@@ -42,11 +42,12 @@ def test_scripted_chat_shows_the_otp_and_links(chat_env: None,
     first = runner.invoke(main, ["chat", "--as", "tg-7", "--channel", "telegram"],
                           input="link my account\n100000202\n")
     assert first.exit_code == 0, first.output
-    code = re.search(r"OTP (\d{6})", first.output)  # in the consumer's language (Hindi)
+    code = re.search(r"OTP:? (\d{6})", first.output)  # in the consumer's language (Hindi)
     assert code, first.output
     second = runner.invoke(main, ["chat", "--as", "tg-7", "--channel", "telegram"],
                            input=f"{code.group(1)}\nwhat is my balance\n")
     assert "Connection linked" in second.output
+    assert "CA 100000202 से Telegram चैट जोड़ी गई" in second.output  # the registered mobile is told
     assert "your balance is ₹123.00" in second.output
 
 

@@ -16,8 +16,10 @@ from bot.i18n.catalog import LANGUAGES, Catalogs
 
 @pytest.mark.parametrize(("text", "kind"), [
     ("STOP", "opt_out"), (" stop ", "opt_out"), ("Unsubscribe", "opt_out"),
-    ("बंद करें", "opt_out"), ("START", "opt_in"), ("cancel", "cancel"), ("रद्द", "cancel"),
-    ("band karo", "cancel"), ("0", "cancel"), ("menu", "menu"),
+    ("मैसेज बंद करो", "opt_out"), ("START", "opt_in"), ("शुरू", "opt_in"),
+    ("cancel", "cancel"), ("रद्द", "cancel"), ("band karo", "stop_or_cancel"),
+    ("बंद करें", "stop_or_cancel"), ("Band Karo!", "stop_or_cancel"), ("0", "cancel"),
+    ("menu", "menu"),
     ("stop the cut please", None), ("mera balance", None),
 ])
 def test_keywords_match_whole_messages_only(text: str, kind: str | None) -> None:

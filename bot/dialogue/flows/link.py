@@ -7,6 +7,7 @@ so the consumer never has to ask twice."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from backend.contacts import links, otp
 from backend.contacts.otp import OtpPolicy
@@ -19,9 +20,22 @@ from bot.i18n import N_
 
 SWITCH = re.compile(r"\b(switch|dusra|doosra|dusre|doosre|other|another|badl\w*|change)\b|"
                     r"दूसर|बदल")
-RESEND = re.compile(r"\b(resend|again|dobara|dubara|phir se|fir se|new code|naya)\b|"
-                    r"दोबारा|फिर से|नया")
+#: In the OTP step: "dobara bhejo", "resend", "फिर से भेजो", "OTP nahi aaya" ask for a new code.
+RESEND = re.compile(
+    r"\b(resend|re send|again|dobara|dubara|dobra|phir se|fir se|firse|new code|new otp|naya"
+    r"|send (it )?again|not (received|come|got)|didn ?t (get|receive|come)|no (otp|code|sms)"
+    r"|(nahi|nahin|nhi|nai|na) (aaya|aya|aayaa|mila|aaya hai|aya hai))\b"
+    r"|\b(otp|code|sms|msg|message)\b.*\b(nahi|nahin|nhi|nai|not)\b"
+    r"|दोबारा|दुबारा|फिर से|फिरसे|नया|(नहीं|नही|नहि) (आया|मिला)|(ओटीपी|otp|कोड|मैसेज|एसएमएस).*नह")
 RESEND_OPTION = Option(N_("link.option.resend"), "resend")
+#: Outside the code step a resend must also name the code or ask to send ("dobara
+#: bhejo"), so "bijli phir se kat gayi" or "naya connection" is not read as one.
+NAMES_CODE = re.compile(r"\b(otp|code|sms|resend|bhej\w*|send)\b|ओटीपी|कोड|एसएमएस|भेज")
+#: How long after asking for a code "OTP nahi aaya" still means that code.
+RESEND_WITHIN = timedelta(days=1)
+#: The registered mobile's answer to a link notice ("not you? reply NO").
+OWNER_NO = frozenset({"no", "nahi", "nahin", "nhi", "नहीं", "नही", "no it was not me",
+                      "not me", "maine nahi kiya", "मैंने नहीं किया"})
 
 
 def _ca_in(turn: Turn) -> str | None:
@@ -30,6 +44,41 @@ def _ca_in(turn: Turn) -> str | None:
     if found:
         return found
     return links.normalise_ca(digits(turn.text)) if turn.value is None else None
+
+
+def link_followup(turn: Turn) -> list[Reply] | None:
+    """With no form open: the registered mobile's NO to a link notice, or a resend asked
+    for after the code step lapsed (the conversation expired while waiting for the SMS).
+    None when the message is neither."""
+    return undo_link(turn) or resend_later(turn)
+
+
+def resend_later(turn: Turn) -> list[Reply] | None:
+    text = normalise(turn.text)
+    if turn.message.button_payload != "resend":
+        if turn.message.button_payload is not None or not RESEND.search(text):
+            return None
+        if not NAMES_CODE.search(text):
+            return None
+    ca = otp.latest_request_ca(turn.session, turn.contact, turn.now - RESEND_WITHIN)
+    if ca is None:
+        return None
+    turn.state.open(LinkFlow.name, "otp", ca=ca)
+    return LinkFlow().request(turn, ca, None)
+
+
+def undo_link(turn: Turn) -> list[Reply] | None:
+    """A bare NO from a registered mobile (WhatsApp/SMS) within the configured days after
+    another chat linked to its connection with a code: remove those links at once and
+    say so. None when there is no such link (the NO was about something else)."""
+    if normalise(turn.text) not in OWNER_NO:
+        return None
+    within = timedelta(days=turn.services.settings.link_unlink_days)
+    cas = links.unlink_recent_for_owner(turn.session, turn.contact, turn.now, within)
+    if not cas:
+        return None
+    return [Reply(N_("link.owner_unlinked"), {"ca": ", ".join(cas),
+                                               "helpline": turn.config.helpline})]
 
 
 def continue_with(turn: Turn, then: str | None) -> list[Reply]:
@@ -119,9 +168,18 @@ class LinkFlow(Flow):
                                                    "ca": result.linked.ca_number}),
                     *continue_with(turn, then)]
         if result.status == "rate_limited":
-            turn.state.close()
             wait = result.retry_after.total_seconds() if result.retry_after else 3600
-            return [Reply(N_("link.rate_limited"), {"minutes": str(max(1, int(wait // 60)))})]
+            minutes = {"minutes": str(max(1, int(wait // 60)))}
+            if turn.state.form == self.name and turn.state.step == "otp":
+                # Asked again from the code step: stay there (an earlier code may still
+                # arrive and work), so another "dobara bhejo" gets this answer again and
+                # never falls through to the classifier.
+                if otp.has_pending_otp(turn.session, turn.contact, turn.now):
+                    return [Reply(N_("link.resend_wait"), minutes)]
+                return [Reply(N_("link.resend_limited"),
+                              {**minutes, "helpline": turn.config.helpline})]
+            turn.state.close()
+            return [Reply(N_("link.rate_limited"), minutes)]
         turn.state.open(self.name, "ca", then=then)
         if result.status == "unknown_ca":
             return [Reply(N_("link.unknown_ca"), {"ca": ca, "helpline": turn.config.helpline})]
