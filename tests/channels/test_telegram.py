@@ -64,7 +64,7 @@ def test_bad_payloads_are_400(stack: Stack) -> None:
 
 
 def test_menu_comes_as_an_inline_keyboard(stack: Stack) -> None:
-    assert post(stack, update(**message(text="/start"))) == 200
+    assert post(stack, update(**message(text="/menu"))) == 200
     (reply,) = sent(stack)
     assert reply["chat_id"] == "5551"
     rows = reply["reply_markup"]["inline_keyboard"]
@@ -151,4 +151,4 @@ def test_english_end_to_end_share_phone_then_balance(stack: Stack, consumer: Non
     assert "your balance is ₹330.40" in texts
     with stack.backend.sessions() as session:
         contact = session.scalars(select(Contact).where(Contact.address == "5552")).one()
-        assert contact.language == "en"
+        assert contact.language is None  # answered in English; stored only after 3 or a choice
