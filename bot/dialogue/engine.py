@@ -36,8 +36,8 @@ from bot.dialogue.flows.handoff import (
     release_if_expired,
     waiting,
 )
-from bot.dialogue.flows.safety import safety_first
 from bot.dialogue.flows.language import LanguageFlow
+from bot.dialogue.flows.safety import safety_first
 from bot.dialogue.keywords import bare_number, keyword, normalise
 from bot.dialogue.language_choice import (
     STATE_KEY,

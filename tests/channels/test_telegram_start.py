@@ -4,20 +4,21 @@ opt-in (issue point 4). Real Bot API JSON over loopback, as in test_telegram.py.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from backend.models import Contact
 from tests.channels.conftest import Stack
-from tests.channels.test_telegram import (  # noqa: F401 - consumer is a fixture
-    _share,
-    consumer,
-    message,
-    post,
-    sent,
-    update,
-)
+from tests.channels.test_telegram import MOBILE, _share, message, post, sent, update
+from tests.factories import make_consumer
 
 DEVANAGARI_WELCOME = "मैं बिजली सहायक हूँ"
+
+
+@pytest.fixture
+def consumer(stack: Stack) -> None:
+    with stack.backend.sessions.begin() as session:
+        make_consumer(session, ca="100200499", mobile=MOBILE, balance_paise=33_040)
 
 
 def _keyboards(messages: list[dict]) -> list[dict]:
