@@ -4,7 +4,9 @@ Order of work (each step has a reason):
 1. find and lock the contact, then dedupe — two processes never interleave one contact,
    a provider retry must not be answered twice, and the claim rolls back with everything
    else if handling fails, so the retry is then answered;
-2. load the contact's state (safe to change: the contact is locked);
+2. load the contact's state (safe to change: the contact is locked), and choose the reply
+   language (bot/dialogue/language_choice.py: the account's, unless the message clearly is
+   another language; stored only on an explicit choice or a run of such messages);
 3. route: the safety lexicon first (danger or fraud, in every state: bot/dialogue/safety.py),
    then exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
    a picked option, then the open form, then the NLU intent; a form that does not
