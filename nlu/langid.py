@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 from nlu.normalize import normalize_text
@@ -148,6 +149,36 @@ def _ngram_score(word: str) -> float:
     return max(-1.0, min(1.0, score))
 
 
+@dataclass(frozen=True)
+class LanguageEvidence:
+    """How much one message says about its language, for callers that must tell a clear
+    sentence from a short or mixed one ("Good morning", "balance check karo please")."""
+
+    language: Language  # what `detect_language` says
+    words: int  # words with letters (Devanagari or Latin)
+    hindi: float  # summed evidence for Hindi: 2 per Devanagari word, lexicon/n-grams
+    english: float  # summed evidence for English (a positive number)
+
+
+def language_evidence(text: str) -> LanguageEvidence:
+    """The evidence behind `detect_language`, split by side; never raises."""
+    devanagari = [w for w in (text or "").split() if _DEVANAGARI.search(w)]
+    latin = _WORD.findall(normalize_text(_DEVANAGARI.sub(" ", text or "")))
+    hindi, english = 2.0 * len(devanagari), 0.0
+    for w in latin:
+        weight = _weight(w)
+        hindi, english = hindi + max(weight, 0.0), english + max(-weight, 0.0)
+    return LanguageEvidence(detect_language(text or ""), len(devanagari) + len(latin),
+                            hindi, english)
+
+
+def _weight(word: str) -> float:
+    weight = _lexicon().get(word)
+    if weight is None:
+        weight = _ngram_score(word) if len(word) > 2 else 0.0
+    return weight
+
+
 def detect_language(text: str) -> Language:
     """Language of one message; never raises (empty or symbol-only text is ``en``)."""
     if _DEVANAGARI.search(text):
@@ -155,11 +186,5 @@ def detect_language(text: str) -> Language:
     words = _WORD.findall(normalize_text(text))
     if not words:
         return "en"
-    lex = _lexicon()
-    score = 0.0
-    for w in words:
-        weight = lex.get(w)
-        if weight is None:
-            weight = _ngram_score(w) if len(w) > 2 else 0.0
-        score += weight
+    score = sum(_weight(w) for w in words)
     return "hi-Latn" if score >= 0.5 else "en"

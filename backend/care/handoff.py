@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.contacts import links
 from backend.messaging.enqueue import enqueue
 from backend.models import Contact
 from backend.platform.errors import Conflict, InvalidInput, NotFound
@@ -76,7 +77,8 @@ def reply(session: Session, contact_id: int, text: str, staff: str, now: datetim
         raise InvalidInput("a reply needs the name of the staff member who sends it")
     message = enqueue(session, channel=contact.channel.value, address=contact.address,
                       message_key=REPLY_KEY, params={"text": body, "staff": who},
-                      language=contact.language or "hi",
+                      language=contact.language or links.account_language(session, contact)
+                      or "hi",
                       idempotency_key=f"handoff:{contact.id}:{now.isoformat()}:{_digest(body)}",
                       now=now)
     if message is None:

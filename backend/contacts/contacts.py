@@ -172,8 +172,10 @@ def _create_contact(session: Session, kind: ContactChannel, address: str, now: d
 def set_language(session: Session, contact: Contact, language: str, *,
                  only_if_unset: bool = False) -> str:
     """Set the contact's reply language (hi, hi-Latn, en) and return the one in force.
-    `only_if_unset=True` is for the guess from a first message: it never overrides a
-    language the contact has (sticky once set)."""
+    The dialogue stores one only on an explicit choice or after several clear messages in
+    it (bot/dialogue/language_choice.py), never from one message's guess; until then the
+    linked consumer's language applies. `only_if_unset=True` never overrides a language
+    the contact has."""
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}")
     if contact.language is None or not only_if_unset:

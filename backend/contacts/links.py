@@ -133,6 +133,21 @@ def active_consumer(session: Session, contact: Contact) -> LinkedConsumer | None
     return links[0] if len(links) == 1 else None
 
 
+def account_language(session: Session, contact: Contact) -> str | None:
+    """The language on the consumer account this contact is linked to (the selected
+    connection first, else the first by CA number); None when it is linked to none. It
+    decides the reply language of a contact that never chose one (bot: language_choice)."""
+    row = session.execute(
+        select(Consumer.language)
+        .join(ContactLink, ContactLink.consumer_id == Consumer.id)
+        .where(ContactLink.contact_id == contact.id,
+               ContactLink.verified_phone == Consumer.mobile_e164)
+        .order_by((Consumer.id == (contact.active_consumer_id or 0)).desc(),
+                  Consumer.ca_number, Consumer.id)
+        .limit(1)).first()
+    return row.language if row is not None else None
+
+
 def select_consumer(session: Session, contact: Contact, consumer_id: int) -> LinkedConsumer:
     """Switch the contact to one of its linked consumers. Raises NotLinked otherwise."""
     for lc in linked_consumers(session, contact):

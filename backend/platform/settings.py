@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         default=24, ge=1,
         description="A conversation handed to staff returns to the bot after this long "
         "(said on the next message), so no consumer is left waiting in silence.")
+    default_language: Literal["hi", "hi-Latn", "en"] = Field(
+        default="hi", description="Reply language for a contact that chose none and is "
+        "linked to no consumer account (which then gets a short offer of English).")
+    language_switch_after: int = Field(
+        default=3, ge=1, le=20, description="Clear messages in a row in another language "
+        "before it becomes the contact's stored language (one such message only changes "
+        "that reply).")
     processed_message_retention_hours: int = Field(
         default=48, ge=1,
         description="How long provider message ids are kept for dedupe (providers retry "

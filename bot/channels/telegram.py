@@ -35,6 +35,7 @@ from telegram.ext import (
 
 from backend.platform.clock import utcnow
 from bot.channels.text import split_text
+from bot.dialogue.compose import reply_keys
 from bot.dialogue.types import TELEGRAM, Capabilities, InboundMessage, MediaKind
 from bot.i18n import N_, RenderedMessage
 from bot.settings import AppSettings
@@ -45,9 +46,10 @@ log = logging.getLogger(__name__)
 CAPABILITIES: Capabilities = TELEGRAM
 #: Replies after which a "share my phone number" keyboard is offered (linking).
 SHARE_PHONE_AFTER = frozenset({"account.need_link", "link.ask_ca", "link.ask_ca_more",
-                               "chat.welcome_link"})
-#: /start goes on as "/start" (a welcome that offers linking, bot/dialogue/keywords.py).
+                               "welcome.start"})
 MENU_COMMANDS = frozenset({"/menu", "/help"})
+#: Passed on as is: the engine answers it with a welcome (bot/dialogue/engine.py).
+START_COMMAND = "/start"
 MAX_RETRY_AFTER_S = 30.0
 CALLBACK_DATA_MAX = 64  # Telegram's limit on callback_data, in bytes
 
@@ -67,8 +69,8 @@ def inbound_from_message(update: Update, message: Message) -> InboundMessage:
     command = text.split("@")[0].split(" ")[0].lower()
     if command in MENU_COMMANDS:
         text = "menu"
-    elif command == "/start":
-        text = command  # "/start@SahayakBot payload" -> "/start"
+    elif command == START_COMMAND:  # "/start", "/start@bot", "/start <deep-link payload>"
+        text = START_COMMAND
     shared = own = None
     if message.contact is not None:
         shared = own_phone(message.contact.phone_number)
@@ -187,7 +189,7 @@ class TelegramChannel:
                 if markup is None and contact_shared and index == 0 and n == 0:
                     markup = ReplyKeyboardRemove()
                 await self._call(bot.send_message, chat_id, part, reply_markup=markup)
-        if any(r.key in SHARE_PHONE_AFTER for r in answer.replies):
+        if any(SHARE_PHONE_AFTER.intersection(reply_keys(r)) for r in answer.replies):
             render = self.assistant.renderer.text
             button = KeyboardButton(render(N_("telegram.share_phone"), answer.language),
                                     request_contact=True)

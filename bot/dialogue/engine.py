@@ -4,7 +4,9 @@ Order of work (each step has a reason):
 1. find and lock the contact, then dedupe — two processes never interleave one contact,
    a provider retry must not be answered twice, and the claim rolls back with everything
    else if handling fails, so the retry is then answered;
-2. load the contact's state (safe to change: the contact is locked);
+2. load the contact's state (safe to change: the contact is locked), and choose the reply
+   language (bot/dialogue/language_choice.py: the account's, unless the message clearly is
+   another language; stored only on an explicit choice or a run of such messages);
 3. route: the safety lexicon first (danger or fraud, in every state: bot/dialogue/safety.py),
    then exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
    a helpline question (always 1912: bot/dialogue/helpline.py), then a picked option,
@@ -37,10 +39,21 @@ from bot.dialogue.flows.handoff import (
     release_if_expired,
     waiting,
 )
+from bot.dialogue.flows.language import LanguageFlow
 from bot.dialogue.flows.link import link_followup
 from bot.dialogue.flows.safety import safety_first
 from bot.dialogue.helpline import asks_helpline, helpline_reply
 from bot.dialogue.keywords import bare_number, keyword, normalise
+from bot.dialogue.language_choice import (
+    STATE_KEY,
+    Choice,
+    Streak,
+    base_language,
+    clear_language,
+    decide,
+    explicit_choice,
+    offer_english,
+)
 from bot.dialogue.smalltalk import off_topic, small_talk
 from bot.dialogue.state import DialogueState
 from bot.dialogue.turn import Services, Turn
@@ -64,6 +77,8 @@ BOT_WORDS = frozenset({"bot", "bot se baat", "chatbot", "assistant", "sahayak", 
                        "सहायक"})
 #: Said while a person has the conversation, these still get an immediate safety reply.
 SAFETY_CATEGORIES = frozenset({"fraud", "meter_fault"})
+#: A chat app's "start the conversation" command (Telegram sends it on the Start button).
+START_COMMAND = "/start"
 
 
 class DialogueEngine:
@@ -98,9 +113,12 @@ class DialogueEngine:
             if contact.channel in contacts.PHONE_CHANNELS and not returning:
                 links.auto_link_by_phone(session, contact, now)
             parse = self.parser.parse(message.text or "")
-            language = _language(contact.language or parse.language)
-            if contact.language is None and _tells_language(message.text, parse.language):
-                contacts.set_language(session, contact, parse.language, only_if_unset=True)
+            stored = contact.language
+            choice = self._choose_language(session, contact, message, parse.intent.name,
+                                           Streak.from_data(snapshot.data if snapshot else None))
+            language = choice.reply
+            if choice.store is not None:
+                contacts.set_language(session, contact, choice.store)
             state = DialogueState.from_dict(
                 {"v": 1, "form": snapshot.flow, "step": snapshot.step,
                  **(snapshot.data or {})} if snapshot else None)
@@ -122,11 +140,57 @@ class DialogueEngine:
                 replies = offer_person(turn)
                 failures = 0
             replies = [*returned, *replies]
+            if not returning and replies and self._stranger(session, contact, turn.language):
+                replies = [*replies[:-1], offer_english(replies[-1])]
+            # An explicit choice during the turn (the language menu, "EN") ends any streak.
+            streak = choice.streak if contact.language == (choice.store or stored) else None
             self._save(session, contact, turn.state, replies, failures, now,
-                       had_state=snapshot is not None)
+                       had_state=snapshot is not None, streak=streak)
             log.debug("contact %s intent %s -> %s", contact.id, parse.intent.name,
                       [r.key for r in replies])
             return replies, turn.language
+
+    # --- reply language (bot/dialogue/language_choice.py) --------------------------------
+    def _choose_language(self, session: Session, contact: Contact, message: InboundMessage,
+                         intent: str, streak: Streak | None) -> Choice:
+        """Stored language, else the account's, else the default; a clear, long message in
+        another language answers in it, and a streak of them is stored."""
+        settings = self.services.settings
+        account = None if contact.language else links.account_language(session, contact)
+        chatter = keyword(message.text) is not None or small_talk(message.text) is not None
+        base = base_language(contact.language, account, settings.default_language)
+        clear = None if chatter else clear_language(message.text, intent, base=base)
+        return decide(stored=contact.language, account=account,
+                      default=settings.default_language, clear=clear, streak=streak,
+                      switch_after=settings.language_switch_after)
+
+    @staticmethod
+    def _stranger(session: Session, contact: Contact, language: Language) -> bool:
+        """A contact with no language of its own and no consumer account, answered in a
+        language other than English: it is offered English (first message of a
+        conversation only, to keep SMS short)."""
+        return (language != "en" and contact.language is None
+                and links.account_language(session, contact) is None)
+
+    def _welcome(self, turn: Turn) -> list[Reply]:
+        """A chat app's start command (Telegram's /start): the greeting and menu, and to a
+        chat with no connection a welcome that says what the assistant does (the adapter
+        adds its share-phone button). Never "welcome back", never an opt-in: starting a
+        chat is not a request for alerts."""
+        if links.account_language(turn.session, turn.contact) is not None:
+            return self._start(turn, "greet")
+        return [menu(N_("welcome.start"))]
+
+    def _explicit_language(self, turn: Turn, wanted: Language) -> list[Reply]:
+        """"EN", "english", "हिंदी में" typed anywhere: stored at once; an open form other
+        than the language menu is reminded."""
+        contacts.set_language(turn.session, turn.contact, wanted)
+        turn.language = wanted
+        form = self.registry.flow(turn.state.form)
+        if form is not None and form.name == LanguageFlow.name:
+            turn.state.close()
+            form = None
+        return self._with_reminder(turn, form, Reply(N_("language.set")))
 
     # --- routing -------------------------------------------------------------------------
     def _route(self, turn: Turn) -> tuple[list[Reply], bool | None]:
@@ -143,6 +207,9 @@ class DialogueEngine:
             kind = "cancel"  # "band karo" with something open to cancel cancels it
         if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
             return self._handed_off(turn, kind)
+        if kind == "welcome":
+            state.close()
+            return self._welcome(turn), True
         if kind == "cancel":
             had_form = state.in_form
             state.close()
@@ -151,7 +218,7 @@ class DialogueEngine:
         if kind == "menu":
             state.close()
             return [menu()], True
-        if kind in ("opt_out", "opt_in", "stop_or_cancel", "welcome"):
+        if kind in ("opt_out", "opt_in", "stop_or_cancel"):
             state.close()
             return self._start(turn, kind), True
         if message.button_payload is None and asks_helpline(message.text):  # always 1912
@@ -159,6 +226,8 @@ class DialogueEngine:
                                        helpline_reply(turn)), True
         if not state.in_form and (followup := link_followup(turn)) is not None:
             return followup, True  # a NO to a link notice; "OTP nahi aaya" after a pause
+        if message.button_payload is None and (wanted := explicit_choice(message.text)):
+            return self._explicit_language(turn, wanted), True
         turn.value = message.button_payload or self._numbered(turn)
         form = self.registry.flow(state.form)
         if form is not None:
@@ -268,25 +337,22 @@ class DialogueEngine:
 
     # --- persistence ---------------------------------------------------------------------
     def _save(self, session: Session, contact: Contact, state: DialogueState,
-              replies: list[Reply], failures: int, now: datetime, *, had_state: bool) -> None:
-        """Keep the open form, the values behind the last numbered list and the failure
-        count; delete the row when there is nothing to keep (if there was one)."""
+              replies: list[Reply], failures: int, now: datetime, *, had_state: bool,
+              streak: Streak | None = None) -> None:
+        """Keep the open form, the values behind the last numbered list, the failure
+        count and the language streak; delete the row when there is nothing to keep (if
+        there was one)."""
         shown = [r for r in replies if r.options]
         state.options = [o.value for o in shown[-1].options] if shown else []
-        if state.is_empty() and failures == 0:
+        if state.is_empty() and failures == 0 and streak is None:
             if had_state:
                 conversations.clear_state(session, contact.id)
             return
-        data = {"slots": state.slots, "options": state.options}
+        data: dict[str, object] = {"slots": state.slots, "options": state.options}
+        if streak is not None:
+            data[STATE_KEY] = streak.to_data()
         conversations.save_state(session, contact.id, flow=state.form, step=state.step,
                                  data=data, failures=failures, now=now, ttl=self.state_ttl)
-
-
-def _tells_language(text: str | None, detected: str) -> bool:
-    """Whether a first message is enough to fix the contact's language for good: any
-    Devanagari is, and so are two or more Latin words; a lone "balance" or "hi" could be
-    English or romanized Hindi, so it gets a reply in the guess but is not remembered."""
-    return detected == "hi" or len((text or "").split()) >= 2
 
 
 def _language(value: str | None) -> Language:

@@ -160,4 +160,4 @@ def test_english_end_to_end_share_phone_then_balance(stack: Stack, consumer: Non
     assert "your balance is ₹330.40" in texts
     with stack.backend.sessions() as session:
         contact = session.scalars(select(Contact).where(Contact.address == "5552")).one()
-        assert contact.language == "en"
+        assert contact.language is None  # answered in English; stored only after 3 or a choice

@@ -1,5 +1,6 @@
 """Reply language: Hindi, English, or Hindi in Latin letters (a third of the SMS cost of
-Devanagari). Set on request and kept for the contact."""
+Devanagari). Set on request and kept for the contact; what decides the language when the
+contact never asked is bot/dialogue/language_choice.py."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ class LanguageFlow(Flow):
     def on_value(self, turn: Turn, arg: str) -> list[Reply]:
         if arg not in contacts.LANGUAGES:
             return [Reply(N_("language.pick"), options=CHOICES)]
-        turn.state.close()
+        if turn.state.form == self.name:  # another open form stays open (and is reminded)
+            turn.state.close()
         contacts.set_language(turn.session, turn.contact, arg)
         turn.language = arg  # type: ignore[assignment] - checked above
         return [Reply(N_("language.set"))]

@@ -11,7 +11,7 @@ from bot.i18n import N_
 
 class MenuFlow(Flow):
     name = "menu"
-    intents = ("greet", "help", "thanks", "goodbye", "welcome")
+    intents = ("greet", "help", "thanks", "goodbye")
 
     def start(self, turn: Turn, intent: str) -> list[Reply]:
         if intent == "thanks":
@@ -23,6 +23,4 @@ class MenuFlow(Flow):
         linked = links.linked_consumers(turn.session, turn.contact)
         if len(linked) == 1:
             return [menu(N_("chat.greet_named"), name=linked[0].name)]
-        if intent == "welcome" and not linked:  # Telegram /start: say how to link first
-            return [menu(N_("chat.welcome_link"))]
         return [menu()]
