@@ -82,6 +82,15 @@ class Span:
         return self.first == self.last
 
 
+_RANGES = frozenset(("this_month", "last_month", "last_7_days"))
+
+
+def is_range(value: str) -> bool:
+    """Whether a period value names several days ("monthly", "7 din") rather than one,
+    even when only one of them has come yet (the 1st of the month)."""
+    return value in _RANGES or value.partition(":")[0] in ("last_days", "month")
+
+
 #: A year-less date more than this far ahead is last year's ("28 December" on 2 January).
 AHEAD_MAX = timedelta(days=31)
 

@@ -19,7 +19,7 @@ from bot.dialogue.keywords import normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_, Money, Msg, Units
-from nlu.entities.period import Span, resolve
+from nlu.entities.period import Span, is_range, resolve
 
 WHY = re.compile(r"\b(why|kyu|kyun|kyon|kiyu|explain|breakdown|hisab|hisaab|samjha\w*)\b|"
                  r"क्यों|क्यूं|क्यो|हिसाब|समझा")
@@ -54,7 +54,7 @@ class UsageFlow(Flow):
         period = turn.parse.first("period") or ""
         span = resolve(period, local_today(turn)) if period else None
         # "why" is about one day; "pichhle 7 din ka hisab" is the period's summary.
-        if asks_why(turn.text) and (span is None or span.one_day):
+        if asks_why(turn.text) and (span is None or not is_range(period)):
             return self.on_value(turn, f"explain:{span.first.isoformat()}" if span else "explain")
         return self.on_value(turn, period)
 
@@ -75,9 +75,9 @@ class UsageFlow(Flow):
             span = resolve(arg, today)
             if span is None:
                 return [Reply(N_("usage.bad_date"), options=AFTER_USAGE)]
-            if span.one_day and span.first == today:
+            if not is_range(arg) and span.first == today:
                 return [self.today(turn, ca)]
-            if span.one_day:
+            if not is_range(arg):
                 return [self.day(turn, ca, span.first)]
             return [self.period(turn, ca, arg, span)]
         except DomainError:
@@ -133,7 +133,7 @@ class UsageFlow(Flow):
         if not rows and arg == "this_month":  # the 1st: show last month meanwhile
             last = resolve("last_month", today)
             assert last is not None
-            rows = [r for r in all_rows if last.first <= r.day <= last.last]
+            rows = [r for r in _rows(turn, ca, last.first) if last.first <= r.day <= last.last]
             if rows:
                 return compose([Msg(N_("usage.month_not_started")),
                                 _total(N_("usage.last_month"), rows, since=last.first)],
@@ -144,8 +144,10 @@ class UsageFlow(Flow):
                              {"day": span.last, "first": all_rows[-1].day}, AFTER_USAGE)
             return Reply(N_("usage.period_empty"), {"first": span.first, "last": span.last},
                          AFTER_USAGE)
-        if arg in ("last_7_days",) or arg.startswith("last_days:"):
-            msg = _total(N_("usage.week"), rows)
+        if arg == "last_7_days" or arg.startswith("last_days:"):
+            # "Last N days" only when all N are there; else the dates say what is counted.
+            full = len(rows) == (span.last - span.first).days + 1
+            msg = _total(N_("usage.week") if full else N_("usage.period"), rows)
         elif arg in ("this_month", "last_month"):
             key = N_("usage.this_month") if arg == "this_month" else N_("usage.last_month")
             msg = _total(key, rows, since=span.first)
