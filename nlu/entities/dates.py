@@ -61,6 +61,8 @@ _RELATIVE_DAYS = {"parso": 2, "parson": 2, "parsoon": 2, "parsun": 2, "parsu": 2
                   "नरसो": 3}
 _PHRASES: dict[tuple[str, ...], str] = {
     ("day", "before", "yesterday"): "days_ago:2",
+    ("todays",): "today",  # "today's" (the apostrophe is dropped)
+    ("yesterdays",): "yesterday",
     ("monthly",): "this_month",
     ("month", "wise"): "this_month",
     ("mahina", "bhar"): "this_month",

@@ -140,8 +140,9 @@ class UsageFlow(Flow):
                                AFTER_USAGE)
         if not rows:
             if all_rows and span.last < all_rows[-1].day:
-                return Reply(N_("usage.before_start"),
-                             {"day": span.last, "first": all_rows[-1].day}, AFTER_USAGE)
+                return Reply(N_("usage.period_before_start"),
+                             {"first": span.first, "last": span.last,
+                              "start": all_rows[-1].day}, AFTER_USAGE)
             return Reply(N_("usage.period_empty"), {"first": span.first, "last": span.last},
                          AFTER_USAGE)
         if arg == "last_7_days" or arg.startswith("last_days:"):
