@@ -8,9 +8,11 @@ from datetime import date
 import pytest
 
 from nlu import dataset
+from nlu.date_questions import usage_if_dated
 from nlu.entities import EntityExtractor, Gazetteer
 from nlu.entities.period import Span, is_range, resolve
 from nlu.settings import DEFAULT_DATA_DIR
+from nlu.types import FALLBACK_INTENT, IntentScore, ParseResult
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +164,24 @@ def test_ranges() -> None:
     assert is_range("this_month") and is_range("last_days:10") and is_range("month:11")
     assert not is_range("yesterday") and not is_range("date:--11-28")
     assert not is_range("days_ago:2")
+
+
+@pytest.mark.parametrize(("text", "guess", "expected"), [
+    ("28 नवंबर को कितने पैसे कटे", "faq_prepaid", "usage_history"),
+    ("10 din ka kharcha", "out_of_scope", "usage_history"),
+    ("november ka bill kitna aaya", "out_of_scope", "usage_history"),
+    ("25/11", "link_account", "usage_history"),
+    ("parso", FALLBACK_INTENT, "usage_history"),
+    ("28 nov ko shaadi hai", "out_of_scope", "out_of_scope"),  # a date, no usage question
+    ("balance 28 nov ko kitna tha", "check_balance", "check_balance"),
+    ("28 nov ko recharge kiya nahi juda", "faq_prepaid", "faq_prepaid"),  # a complaint
+    ("parso bijli aayegi kya", "faq_prepaid", "faq_prepaid"),  # the future
+    ("kitna kata", "faq_prepaid", "faq_prepaid"),  # no date
+])
+def test_a_clear_date_question_is_a_usage_question(
+        extractor: EntityExtractor, text: str, guess: str, expected: str) -> None:
+    score = IntentScore(guess, 0.6)
+    parsed = ParseResult(text, score, [score], extractor.extract(text), "hi")
+    result = usage_if_dated(parsed)
+    assert result.intent.name == expected
+    assert result.intent_ranking[0] == result.intent
