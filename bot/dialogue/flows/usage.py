@@ -54,7 +54,7 @@ class UsageFlow(Flow):
         period = turn.parse.first("period") or ""
         span = resolve(period, local_today(turn)) if period else None
         # "why" is about one day; "pichhle 7 din ka hisab" is the period's summary.
-        if asks_why(turn.text) and (span is None or not is_range(period)):
+        if asks_why(turn.text) and not is_range(period) and (span or not period):
             return self.on_value(turn, f"explain:{span.first.isoformat()}" if span else "explain")
         return self.on_value(turn, period)
 
