@@ -170,6 +170,20 @@ class UsageFlow(Flow):
         return self.day(turn, ca, day)
 
 
+def asked_explanation(turn: Turn, ca: str) -> ChargeExplanation | None:
+    """The charge of the one past day the message names ("28 nov ko zyada kata"), else of
+    the latest charged day; None before the first charge. Raises DomainError."""
+    latest = turn.metering.usage(ca, 1)
+    if not latest:
+        return None
+    period = turn.parse.first("period") or ""
+    span = resolve(period, local_today(turn)) if period and not is_range(period) else None
+    if span is not None and span.first < latest[0].day \
+            and any(r.day == span.first for r in _rows(turn, ca, span.first)):
+        return turn.metering.explain_charge(ca, span.first)
+    return turn.metering.explain_charge(ca, latest[0].day)
+
+
 def _iso(text: str) -> date:
     try:
         return date.fromisoformat(text)
