@@ -5,11 +5,12 @@
 call them an FAQ or out of scope, and the consumer would get the generic answer although the
 bot knows that day's figures. A message that is nothing but a past date ("25/11", "parso")
 asks the same. Intents that may well carry a date (a complaint, a balance question, a
-recharge) are left alone; so are future dates ("kal aayegi").
+recharge) are left alone; so are future dates and tenses ("kal aayegi", "kitna aayega").
 """
 
 from __future__ import annotations
 
+from nlu.entities.period import tense
 from nlu.normalize import normalize_text
 from nlu.types import FALLBACK_INTENT, IntentScore, ParseResult
 
@@ -50,6 +51,8 @@ def usage_if_dated(result: ParseResult) -> ParseResult:
     covered = set(normalize_text(" ".join(e.text for e in periods)).split())
     rest = [w for w in words if w not in covered and w not in _FILLER]
     if rest and not any(w in _CUES for w in rest):
+        return result
+    if any(tense(w) == "future" for w in words):  # "7 din me bill kitna aayega": a forecast
         return result
     usage = IntentScore(USAGE, max(result.intent.confidence, _score(result)))
     ranking = [usage, *(s for s in result.intent_ranking if s.name != USAGE)]

@@ -41,6 +41,11 @@ _FUTURE_DEV = re.compile(r"^[\u0900-\u097f]{2,}(?:गा|गी|गे)$")
 Found = tuple[str, str, int, int]
 
 
+def tense(word: str) -> str | None:
+    """"past" or "future" if the (normalised) word marks a tense, else None."""
+    return _tense(word)
+
+
 def _tense(word: str) -> str | None:
     if word in _PAST:
         return "past"

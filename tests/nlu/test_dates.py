@@ -177,6 +177,7 @@ def test_ranges() -> None:
     ("28 nov ko recharge kiya nahi juda", "faq_prepaid", "faq_prepaid"),  # a complaint
     ("parso bijli aayegi kya", "faq_prepaid", "faq_prepaid"),  # the future
     ("kitna kata", "faq_prepaid", "faq_prepaid"),  # no date
+    ("7 din me bill kitna aayega", "faq_prepaid", "faq_prepaid"),  # a forecast
 ])
 def test_a_clear_date_question_is_a_usage_question(
         extractor: EntityExtractor, text: str, guess: str, expected: str) -> None:
