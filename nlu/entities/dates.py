@@ -41,9 +41,13 @@ _MONTHS_RAW: dict[int, tuple[str, ...]] = {
     11: ("november", "nov", "navambar", "navamber", "navmbar", "novembar", "नवंबर", "नवम्बर"),
     12: ("december", "dec", "disambar", "dismbar", "disamber", "dicembar", "दिसंबर", "दिसम्बर"),
 }
-#: Month words that are also ordinary words or abbreviations: only with a day next to them.
+#: Month words that are also ordinary words or abbreviations: a month alone only with a
+#: postposition after them ("oct me", "march ka"); "mai" (= I, in) only with a day.
 _NEEDS_DAY = frozenset(("may", "mai", "march", "mar", "marc", "jan", "feb", "apr", "jun",
                         "jul", "aug", "sep", "sept", "oct", "nov", "dec"))
+_NEVER_ALONE = frozenset(("mai", "mar", "marc"))
+_POSTPOSITIONS = frozenset(("me", "mein", "ka", "ki", "ke", "month", "mahina", "में", "का",
+                            "की", "के", "महीने", "महीना"))
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -132,6 +136,7 @@ def find_dates(tokens: list[Token], norm: Normalized, used: set[int]) -> list[Fo
     markers, of = _norm_set(_DAY_MARKERS), _norm_set(_OF)
     day_words, week_words = _norm_set(_DAY_WORDS), _norm_set(_WEEK_WORDS)
     ago, last = _norm_set(_AGO), _norm_set(_LAST)
+    posts = _norm_set(_POSTPOSITIONS)
     relative = {normalize_text(k): v for k, v in _RELATIVE_DAYS.items()}
     words = [t.text for t in tokens]
     n = len(words)
@@ -184,7 +189,8 @@ def find_dates(tokens: list[Token], norm: Normalized, used: set[int]) -> list[Fo
                 year = year_at(i + 2)  # "november 28", "nov 28th 2025"
                 value = _day_month(d, m, year)
                 hit = ("period", value, i, i + 1 + (1 if year else 0)) if value else None
-            elif w not in _NEEDS_DAY:  # "november me", "नवंबर 2025"
+            elif w not in _NEEDS_DAY or (w not in _NEVER_ALONE and free(i + 1)
+                                         and words[i + 1] in posts):  # "november", "oct me"
                 year = year_at(i + 1)
                 value = f"month:{year}-{m:02d}" if year else f"month:{m:02d}"
                 hit = ("period", value, i, i + (1 if year else 0))

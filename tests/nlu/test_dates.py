@@ -60,6 +60,11 @@ ROWS = [
     ("may I know my usage", []),  # "may" alone is a verb
     ("mai kya karu", []),  # "mai" alone is "I"
     ("march karo", []),
+    ("oct me kitna kata", ["month:10"]),
+    ("march ka bill", ["month:03"]),
+    ("may me kitna kata", ["month:05"]),
+    ("mai ka kya karu", []),
+    ("nov", []),
     # days before or after today
     ("parso kitna kata", ["days_ago:2"]),
     ("परसों कितना कटा", ["days_ago:2"]),
