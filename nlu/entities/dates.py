@@ -9,6 +9,8 @@ Values are clock-free strings, resolved against the turn's local date by
 - ``month:MM`` / ``month:YYYY-MM`` (a whole month: "november me kitna kata");
 - ``days_ago:N`` / ``days_ahead:N`` ("parso", "3 din pehle"; future tense makes it ahead);
 - ``last_days:N`` ("pichhle 10 din", "10 din ka hisab"; N = 7 gives ``last_7_days``);
+- ``range:<date>/<date>`` ("28 nov se 30 nov tak", "1 se 15 tarikh tak"), dates as above
+  without ``date:``; ``range:<date>/`` runs to today ("28 nov se", "since 28 nov");
 - ``this_month`` for "monthly" / "mahine bhar".
 
 Devanagari digits arrive as ASCII digits (``nlu.normalize``). A month name needs a day next
@@ -221,4 +223,49 @@ def find_dates(tokens: list[Token], norm: Normalized, used: set[int]) -> list[Fo
             i = hit[3] + 1
         else:
             i += 1
-    return found
+    return _ranges(found, words, used)
+
+
+_FROM = frozenset(("from", "se", "से"))
+_TO = frozenset(("se", "से", "to", "till", "until", "upto", "and"))
+_UNTIL = frozenset(("tak", "तक", "till"))
+_SINCE_AFTER = frozenset(("se", "से"))
+
+
+def _ranges(found: list[Found], words: list[str], used: set[int]) -> list[Found]:
+    """"28 nov se 30 nov tak", "25/11 to 28/11", "1 se 15 tarikh tak": one period
+    ``range:<first>/<last>``; a bare first day takes the month of the last ("1 se 15 tarikh")."""
+    out: list[Found] = []
+    k = 0
+    while k < len(found):
+        cur = found[k]
+        nxt = found[k + 1] if k + 1 < len(found) else None
+        if nxt and cur[1].startswith("date:") and nxt[1].startswith("date:") \
+                and nxt[2] - cur[3] == 2 and words[cur[3] + 1] in _TO:
+            out.append(_range(cur[1], nxt[1], cur[2], nxt[3], words))
+            k += 2
+            continue
+        d = _day(words[cur[2] - 2]) if cur[2] >= 2 and cur[1].startswith("date:") else None
+        if d is not None and words[cur[2] - 1] in _TO and (cur[2] - 2) not in used \
+                and not any(f[2] <= cur[2] - 2 <= f[3] for f in out):
+            first = cur[1][:-2] + f"{d:02d}"  # the same month (or none) as the last day
+            out.append(_range(first, cur[1], cur[2] - 2, cur[3], words))
+            k += 1
+            continue
+        if cur[1].startswith("date:") and cur[3] + 1 < len(words) \
+                and words[cur[3] + 1] in _SINCE_AFTER and (cur[3] + 1) not in used:
+            out.append(("period", f"range:{cur[1][len('date:'):]}/", cur[2], cur[3] + 1))
+        elif cur[1].startswith("date:") and cur[2] > 0 and words[cur[2] - 1] == "since":
+            out.append(("period", f"range:{cur[1][len('date:'):]}/", cur[2] - 1, cur[3]))
+        else:
+            out.append(cur)
+        k += 1
+    return out
+
+
+def _range(first: str, last: str, start: int, end: int, words: list[str]) -> Found:
+    if start > 0 and words[start - 1] in _FROM:
+        start -= 1
+    if end + 1 < len(words) and words[end + 1] in _UNTIL:
+        end += 1
+    return ("period", f"range:{first[len('date:'):]}/{last[len('date:'):]}", start, end)

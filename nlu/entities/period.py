@@ -93,7 +93,7 @@ _RANGES = frozenset(("this_month", "last_month", "last_7_days"))
 def is_range(value: str) -> bool:
     """Whether a period value names several days ("monthly", "7 din") rather than one,
     even when only one of them has come yet (the 1st of the month)."""
-    return value in _RANGES or value.partition(":")[0] in ("last_days", "month")
+    return value in _RANGES or value.partition(":")[0] in ("last_days", "month", "range")
 
 
 #: A year-less date more than this far ahead is last year's ("28 December" on 2 January).
@@ -139,6 +139,9 @@ def _resolve(value: str, today: date) -> Span | None:
         return Span(first, _month_end(first))
     if kind == "date":
         return _date(arg, today)
+    if kind == "range":  # "28 dec se 2 jan tak": each end as a date, in order; open: today
+        a, b = (_date(x, today).first if x else today for x in arg.split("/"))
+        return Span(min(a, b), max(a, b))
     return None
 
 

@@ -96,6 +96,14 @@ ROWS = [
     ("पिछले महीने", ["last_month"]),
     ("today's usage", ["today"]),
     ("kal kitna kata", ["yesterday"]),
+    # from .. to, and since
+    ("28 nov se 30 nov tak kitna kata", ["range:--11-28/--11-30"]),
+    ("25/11 to 28/11", ["range:--11-25/--11-28"]),
+    ("1 se 15 tarikh tak ka hisab", ["range:---01/---15"]),
+    ("२० से २५ नवंबर तक", ["range:--11-20/--11-25"]),
+    ("from 1 to 15 november", ["range:--11-01/--11-15"]),
+    ("28 nov se kitna kata", ["range:--11-28/"]),
+    ("since 28 nov", ["range:--11-28/"]),
     # numbers that are not dates
     ("500 ka recharge kiya", []),
     ("CA 123456789 ka balance", []),
@@ -155,6 +163,10 @@ D = date
     ("month:12", D(2027, 1, 2), D(2026, 12, 1), D(2026, 12, 31)),
     ("month:12", D(2026, 12, 2), D(2026, 12, 1), D(2026, 12, 31)),
     ("month:2025-02", D(2026, 12, 1), D(2025, 2, 1), D(2025, 2, 28)),
+    ("range:--11-28/--11-30", D(2026, 12, 1), D(2026, 11, 28), D(2026, 11, 30)),
+    ("range:--12-28/--01-02", D(2027, 1, 5), D(2026, 12, 28), D(2027, 1, 2)),
+    ("range:---25/---05", D(2026, 12, 10), D(2026, 11, 25), D(2026, 12, 5)),
+    ("range:--11-28/", D(2026, 12, 1), D(2026, 11, 28), D(2026, 12, 1)),
 ])
 def test_resolve(value: str, today: date, first: date, last: date) -> None:
     assert resolve(value, today) == Span(first, last)
@@ -167,6 +179,7 @@ def test_resolve_impossible(value: str) -> None:
 
 def test_ranges() -> None:
     assert is_range("this_month") and is_range("last_days:10") and is_range("month:11")
+    assert is_range("range:--11-28/--11-30")
     assert not is_range("yesterday") and not is_range("date:--11-28")
     assert not is_range("days_ago:2")
 
