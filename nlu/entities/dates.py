@@ -53,7 +53,7 @@ _POSTPOSITIONS = frozenset(("me", "mein", "ka", "ki", "ke", "month", "mahina", "
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})$")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-_DAY_MARKERS = frozenset(("tarikh", "tareekh", "tarik", "tarikh", "तारीख", "तारिख", "तारीक",
+_DAY_MARKERS = frozenset(("tarikh", "tareekh", "tarik", "tareek", "तारीख", "तारिख", "तारीक",
                           "date", "ko", "को"))
 _OF = frozenset(("of",))
 _DAY_WORDS = frozenset(("din", "दिन", "days", "day", "dino", "दिनों"))
