@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from nlu import model as model_io
+from nlu.date_questions import usage_if_dated
 from nlu.entities import EntityExtractor
 from nlu.langid import detect_language
 from nlu.normalize import normalize
@@ -101,4 +102,4 @@ class EmbeddedParser:
             ranking = [intent, *ranking]
         assert self._extractor is not None
         entities = self._extractor.extract(clipped, norm)
-        return ParseResult(text, intent, ranking, entities, language)
+        return usage_if_dated(ParseResult(text, intent, ranking, entities, language))

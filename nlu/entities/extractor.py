@@ -1,10 +1,11 @@
-"""All entity rules together: identifiers, amounts, phrases, and "kal" by tense."""
+"""All entity rules together: identifiers, dates, amounts, phrases, and "kal" by tense."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from nlu.entities.amount import find_amounts
+from nlu.entities.dates import find_dates
 from nlu.entities.gazetteer import Gazetteer
 from nlu.entities.identifiers import find_identifiers
 from nlu.entities.period import find_kal
@@ -30,6 +31,10 @@ class EntityExtractor:
             return []
         found = find_identifiers(tokens)
         used = {k for _, _, a, b in found for k in range(a, b + 1)}
+        # Dates before amounts: the "28" of "28 nov kata" is a day, not rupees.
+        dates = find_dates(tokens, norm, used)
+        found += dates
+        used |= {k for _, _, a, b in dates for k in range(a, b + 1)}
         found += find_amounts(tokens, used)
         phrases = self.gazetteer.find(tokens)
         found += phrases

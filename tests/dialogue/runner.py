@@ -25,7 +25,8 @@ language, opted_out), `outbox` (assert the number of OTP messages queued). In `u
 "{otp}" is replaced by the last one-time code sent. `bot` must list every reply, in order.
 
 Consumers: `ca`, `mobile`, `name`, `tariff`, `load_w`, `language`, `days` (days of
-readings, `daily_units` each, charged by the real daily charge), `balance` (rupees, set
+readings, `daily_units` each, charged by the real daily charge, ending yesterday or, with
+`through_today: true`, today; `missing`: ISO days without a reading), `balance` (rupees, set
 after the charges), `arrears`, `negative_hours` (negative since that many hours before the
 clock), `disconnected: true`, `recharge` (rupees; a last recharge one day before).
 `outages`: notices for the first consumer's circle: `reason`, `restore_hours` (from the
@@ -137,8 +138,12 @@ def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime)
                 consumer.circle_id = discom_circle(s, str(spec["discom"]))
             cid = consumer.id
             days = int(spec.get("days", 0))
-            first = today - timedelta(days=days)
+            # through_today: the latest reading is today's (a meter that reports early).
+            first = today - timedelta(days=days - (1 if spec.get("through_today") else 0))
+            missing = {date.fromisoformat(str(d)) for d in spec.get("missing", [])}
             for i in range(days):
+                if first + timedelta(days=i) in missing:
+                    continue  # the meter did not report that day
                 add_reading(s, consumer, first + timedelta(days=i),
                             int(Decimal(str(spec.get("daily_units", 6))) * 1000 + i * 100))
         for i in range(days):

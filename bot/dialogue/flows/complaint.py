@@ -23,7 +23,7 @@ from bot.dialogue.compose import compose
 from bot.dialogue.flows.balance import suggested_recharge
 from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes, menu
 from bot.dialogue.flows.gate import pick_connection
-from bot.dialogue.flows.usage import explanation
+from bot.dialogue.flows.usage import asked_explanation, explanation
 from bot.dialogue.keywords import digits
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
@@ -138,12 +138,11 @@ class ComplaintFlow(Flow):
 
     def _explain_first(self, turn: Turn, category: str,
                        who: LinkedConsumer) -> list[Reply] | None:
-        metering = turn.metering
         try:
-            latest = metering.usage(who.ca_number, 1)
-            if not latest:
+            charge = asked_explanation(turn, who.ca_number)  # the day named, else the latest
+            if charge is None:
                 return None
-            shown = explanation(turn, metering.explain_charge(who.ca_number, latest[0].day))
+            shown = explanation(turn, charge)
         except DomainError:
             return None
         turn.state.open(self.name, "still_wrong", category=category,

@@ -1,11 +1,13 @@
-"""Usage: yesterday, the last 7 days, this or last month, and "why so much?" — one day's
+"""Usage: exactly the day or period asked ("kal", "parso", "28 November", "pichhle 10 din",
+"monthly", resolved on the Indian calendar of the turn's clock, not the latest reading), a
+polite reason when a day has no charge, and "why so much?" — one day's
 deduction line by line (units × rate per slab, free units, rebate, fixed charge, duty,
 arrears instalment), because an unexplained deduction is what angers consumers most."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from backend.metering.types import ChargeExplanation, DailyUsage
 from backend.platform.errors import DomainError
@@ -17,10 +19,12 @@ from bot.dialogue.keywords import normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_, Money, Msg, Units
+from nlu.entities.period import Span, is_range, resolve
 
 WHY = re.compile(r"\b(why|kyu|kyun|kyon|kiyu|explain|breakdown|hisab|hisaab|samjha\w*)\b|"
                  r"क्यों|क्यूं|क्यो|हिसाब|समझा")
-MONTH_DAYS = 31
+#: Daily charges asked of the metering service at most (its limit too): a year.
+LOOKBACK_DAYS = 366
 
 AFTER_USAGE = (
     Option(N_("usage.option.explain"), "usage:explain"),
@@ -33,14 +37,26 @@ def asks_why(text: str) -> bool:
     return WHY.search(normalise(text)) is not None
 
 
+def local_today(turn: Turn) -> date:
+    """The turn's date on the local (Indian) calendar: what "kal" and "28 November" mean."""
+    return turn.now.astimezone(turn.services.tz).date()
+
+
 class UsageFlow(Flow):
+    """Arguments (also as options "usage:<arg>"): "" (latest day and the week), a period
+    value of the NLU ("yesterday", "last_7_days", "date:--11-28", "days_ago:2", …, resolved
+    on the local calendar), "explain" (the latest day line by line) or "explain:<ISO day>"."""
+
     name = "usage"
     intents = ("usage_history",)
 
     def start(self, turn: Turn, intent: str) -> list[Reply]:
-        if asks_why(turn.text):
-            return self.on_value(turn, "explain")
-        return self.on_value(turn, turn.parse.first("period") or "")
+        period = turn.parse.first("period") or ""
+        span = resolve(period, local_today(turn)) if period else None
+        # "why" is about one day; "pichhle 7 din ka hisab" is the period's summary.
+        if asks_why(turn.text) and not is_range(period) and (span or not period):
+            return self.on_value(turn, f"explain:{span.first.isoformat()}" if span else "explain")
+        return self.on_value(turn, period)
 
     def on_value(self, turn: Turn, arg: str) -> list[Reply]:
         then = "usage_history" if not arg else f"usage:{arg}"
@@ -51,19 +67,25 @@ class UsageFlow(Flow):
         try:
             if arg == "explain":
                 return [self.explain(turn, ca)]
-            if arg in ("this_month", "last_month"):
-                return [self.month(turn, ca, last=arg == "last_month")]
-            if arg == "last_7_days":
-                return [self.week(turn, ca, with_day=False)]
-            if arg == "yesterday":
-                return [self.week(turn, ca, with_day=True, with_total=False)]
-            return [self.week(turn, ca, with_day=True, asked_today=arg in ("today", "tomorrow"))]
+            if arg.startswith("explain:"):
+                return [self.explain_day(turn, ca, _iso(arg[len("explain:"):]))]
+            if not arg:
+                return [self.week(turn, ca, with_day=True)]
+            today = local_today(turn)
+            span = resolve(arg, today)
+            if span is None:
+                return [Reply(N_("usage.bad_date"), options=AFTER_USAGE)]
+            if not is_range(arg) and span.first == today:
+                return [self.today(turn, ca)]
+            if not is_range(arg):
+                return [self.day(turn, ca, span.first)]
+            return [self.period(turn, ca, arg, span)]
         except DomainError:
             return [Reply(N_("usage.no_data"), {"helpline": turn.config.helpline})]
 
     # --- answers ---------------------------------------------------------------------------
-    def week(self, turn: Turn, ca: str, *, with_day: bool, asked_today: bool = False,
-             with_total: bool = True) -> Reply:
+    def week(self, turn: Turn, ca: str, *, with_day: bool, asked_today: bool = False) -> Reply:
+        """The latest charged day and the last 7 charges: the answer to a bare "usage"."""
         rows = turn.metering.usage(ca, 7)
         if not rows:
             return Reply(N_("usage.no_data"), {"helpline": turn.config.helpline})
@@ -71,39 +93,129 @@ class UsageFlow(Flow):
         if asked_today:
             lines.append(Msg(N_("usage.today_not_yet")))
         if with_day:
-            latest = rows[0]
-            lines.append(Msg(N_("usage.day"), {"day": latest.day, "units": Units(latest.units_wh),
-                                                "amount": Money(latest.charge_paise)}))
-        if with_total:
-            lines.append(self._total(N_("usage.week"), rows))
+            lines.append(_day_line(rows[0]))
+        lines.append(_total(N_("usage.week"), rows))
         return compose(lines, AFTER_USAGE)
 
-    def month(self, turn: Turn, ca: str, *, last: bool) -> Reply:
-        today = turn.now.astimezone(turn.services.tz).date()
-        first = today.replace(day=1)
-        if last:
-            first = (first - timedelta(days=1)).replace(day=1)
-        end = _next_month(first)
-        rows = [r for r in turn.metering.usage(ca, 2 * MONTH_DAYS)
-                if first <= r.day < end]
-        if not rows:
-            return Reply(N_("usage.no_data"), {"helpline": turn.config.helpline}, AFTER_USAGE)
-        key = N_("usage.last_month") if last else N_("usage.this_month")
-        return compose([self._total(key, rows, since=first)], AFTER_USAGE)
+    def today(self, turn: Turn, ca: str) -> Reply:
+        """Today is charged the next morning; until then the latest day and the week."""
+        rows = _rows(turn, ca, local_today(turn))
+        if rows and rows[0].day == local_today(turn):
+            return compose([_day_line(rows[0])], _day_options(rows[0].day))
+        return self.week(turn, ca, with_day=True, asked_today=True)
 
-    @staticmethod
-    def _total(key: str, rows: list[DailyUsage], since: date | None = None) -> Msg:
-        units = sum(r.units_wh for r in rows)
-        amount = sum(r.charge_paise for r in rows)
-        return Msg(key, {"days": str(len(rows)), "units": Units(units), "amount": Money(amount),
-                         "average": Money(amount // len(rows)),
-                         "since": since or rows[-1].day})
+    def day(self, turn: Turn, ca: str, day: date) -> Reply:
+        """Exactly that day's charge, or why there is none: not come yet, not charged yet,
+        or before the records start."""
+        today = local_today(turn)
+        if day > today:
+            return Reply(N_("usage.future_day"), {"day": day}, AFTER_USAGE)
+        rows = _rows(turn, ca, day)
+        match = next((r for r in rows if r.day == day), None)
+        if match is not None:
+            return compose([_day_line(match)], _day_options(day))
+        if not rows:
+            return Reply(N_("usage.no_data"), {"helpline": turn.config.helpline})
+        oldest = rows[-1].day
+        if day < oldest:
+            return Reply(N_("usage.before_start"), {"day": day, "first": oldest}, AFTER_USAGE)
+        return compose([Msg(N_("usage.day_missing"), {"day": day}), _day_line(rows[0])],
+                       _day_options(rows[0].day))
+
+    def period(self, turn: Turn, ca: str, arg: str, span: Span) -> Reply:
+        """The period's total: the charged days inside it, with their own key for the
+        familiar periods and first..last dates for any other."""
+        today = local_today(turn)
+        if span.first > today:
+            return Reply(N_("usage.future_day"), {"day": span.first}, AFTER_USAGE)
+        all_rows = _rows(turn, ca, span.first)
+        rows = [r for r in all_rows if span.first <= r.day <= span.last]
+        if not rows and arg == "this_month":  # the 1st: show last month meanwhile
+            last = resolve("last_month", today)
+            assert last is not None
+            rows = [r for r in _rows(turn, ca, last.first) if last.first <= r.day <= last.last]
+            if rows:
+                return compose([Msg(N_("usage.month_not_started")),
+                                _total(N_("usage.last_month"), rows, since=last.first)],
+                               AFTER_USAGE)
+        if not rows:
+            if all_rows and span.last < all_rows[-1].day:
+                return Reply(N_("usage.period_before_start"),
+                             {"first": span.first, "last": span.last,
+                              "start": all_rows[-1].day}, AFTER_USAGE)
+            return Reply(N_("usage.period_empty"), {"first": span.first, "last": span.last},
+                         AFTER_USAGE)
+        if arg == "last_7_days" or arg.startswith("last_days:"):
+            # "Last N days" only when all N are there; else the dates say what is counted.
+            full = len(rows) == (span.last - span.first).days + 1
+            msg = _total(N_("usage.week") if full else N_("usage.period"), rows)
+        elif arg in ("this_month", "last_month"):
+            key = N_("usage.this_month") if arg == "this_month" else N_("usage.last_month")
+            msg = _total(key, rows, since=span.first)
+        else:
+            msg = _total(N_("usage.period"), rows)
+        return compose([msg], AFTER_USAGE)
 
     def explain(self, turn: Turn, ca: str) -> Reply:
         rows = turn.metering.usage(ca, 1)
         if not rows:
             return Reply(N_("usage.no_data"), {"helpline": turn.config.helpline})
         return explanation(turn, turn.metering.explain_charge(ca, rows[0].day))
+
+    def explain_day(self, turn: Turn, ca: str, day: date) -> Reply:
+        """That day line by line; a day without a charge gets `day`'s answer instead."""
+        rows = _rows(turn, ca, day) if day <= local_today(turn) else []
+        if any(r.day == day for r in rows):
+            return explanation(turn, turn.metering.explain_charge(ca, day))
+        return self.day(turn, ca, day)
+
+
+def asked_explanation(turn: Turn, ca: str) -> ChargeExplanation | None:
+    """The charge of the one past day the message names ("28 nov ko zyada kata"), else of
+    the latest charged day; None before the first charge. Raises DomainError."""
+    latest = turn.metering.usage(ca, 1)
+    if not latest:
+        return None
+    period = turn.parse.first("period") or ""
+    span = resolve(period, local_today(turn)) if period and not is_range(period) else None
+    if span is not None and span.first < latest[0].day \
+            and any(r.day == span.first for r in _rows(turn, ca, span.first)):
+        return turn.metering.explain_charge(ca, span.first)
+    return turn.metering.explain_charge(ca, latest[0].day)
+
+
+def _iso(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return date.max  # never a charged day: answered as "not come yet"
+
+
+def _rows(turn: Turn, ca: str, since: date) -> list[DailyUsage]:
+    """The daily charges from `since` to today, newest first (one a day: so many rows)."""
+    wanted = (local_today(turn) - since).days + 1
+    return turn.metering.usage(ca, max(1, min(wanted, LOOKBACK_DAYS)))
+
+
+def _day_line(row: DailyUsage) -> Msg:
+    return Msg(N_("usage.day"), {"day": row.day, "units": Units(row.units_wh),
+                                 "amount": Money(row.charge_paise)})
+
+
+def _day_options(day: date) -> tuple[Option, ...]:
+    return (Option(N_("usage.option.explain"), f"usage:explain:{day.isoformat()}"),
+            Option(N_("usage.option.week"), "usage:last_7_days"),
+            Option(N_("balance.option.menu"), "menu"))
+
+
+def _total(key: str, rows: list[DailyUsage], since: date | None = None) -> Msg:
+    """Units, amount and daily average of `rows` (newest first) under catalog `key`."""
+    units = sum(r.units_wh for r in rows)
+    amount = sum(r.charge_paise for r in rows)
+    return Msg(key, {"days": str(len(rows)), "units": Units(units), "amount": Money(amount),
+                     "average": Money(amount // len(rows)),
+                     "since": since or rows[-1].day, "first": rows[-1].day,
+                     "last": rows[0].day})
 
 
 def explanation(turn: Turn, e: ChargeExplanation) -> Reply:
@@ -135,7 +247,3 @@ def explanation(turn: Turn, e: ChargeExplanation) -> Reply:
     return compose(lines, (Option(N_("usage.option.week"), "usage:last_7_days"),
                            Option(N_("menu.option.complaint"), "intent:file_complaint"),
                            Option(N_("balance.option.menu"), "menu")))
-
-
-def _next_month(first: date) -> date:
-    return (first + timedelta(days=32)).replace(day=1)
