@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.contacts import contacts, conversations, links
+from backend.contacts import log as conversation_log
 from backend.models import Contact
 from backend.platform.errors import DomainError
 from bot.dialogue.flows.base import Flow, Registry, menu
@@ -61,6 +62,10 @@ BOT_WORDS = frozenset({"bot", "bot se baat", "chatbot", "assistant", "sahayak", 
                        "सहायक"})
 #: Said while a person has the conversation, these still get an immediate safety reply.
 SAFETY_CATEGORIES = frozenset({"fraud", "meter_fault"})
+#: The (flow, step) that waits for a one-time code: a code typed there is not logged.
+OTP_STEP = ("link", "otp")
+#: Renders a turn's replies in a language: one text per reply, as the channel sends it.
+Render = Callable[[list[Reply], Language], list[str]]
 
 
 class DialogueEngine:
@@ -80,7 +85,11 @@ class DialogueEngine:
         Use `handle_with_language` to learn which language that is."""
         return self.handle_with_language(message)[0]
 
-    def handle_with_language(self, message: InboundMessage) -> tuple[list[Reply], Language]:
+    def handle_with_language(self, message: InboundMessage, *,
+                             render: Render | None = None) -> tuple[list[Reply], Language]:
+        """The replies and their language. `render` (the assistant's, for the channel)
+        turns the replies into the texts sent, so the conversation log holds them; without
+        it only the reply keys are logged."""
         now = self.clock()
         with self.sessions.begin() as session:
             contact, previous = contacts.inbound_contact(session, message.channel,
@@ -107,6 +116,7 @@ class DialogueEngine:
             turn.run_intent = lambda target: self._run_target(turn, target)
             failures = snapshot.failures if snapshot else 0
             returned = release_if_expired(turn)
+            waiting_for_staff = contact.handoff_at is not None
             try:
                 replies, understood = self._route(turn)
             except DomainError as exc:
@@ -121,6 +131,17 @@ class DialogueEngine:
             replies = [*returned, *replies]
             self._save(session, contact, turn.state, replies, failures, now,
                        had_state=snapshot is not None)
+            texts = render(replies, turn.language) if render is not None else None
+            conversation_log.record_turn(
+                session, contact_id=contact.id, channel=message.channel, now=now,
+                inbound=conversation_log.Inbound(
+                    _inbound_text(message), message.message_id, parse.intent.name,
+                    float(parse.intent.confidence), parse.language),
+                replies=[conversation_log.Outbound(r.key, texts[i] if texts else None)
+                         for i, r in enumerate(replies)],
+                reply_language=turn.language, during_handoff=waiting_for_staff,
+                code_expected=snapshot is not None and (snapshot.flow, snapshot.step)
+                == OTP_STEP)
             log.debug("contact %s intent %s -> %s", contact.id, parse.intent.name,
                       [r.key for r in replies])
             return replies, turn.language
@@ -270,6 +291,15 @@ class DialogueEngine:
         data = {"slots": state.slots, "options": state.options}
         conversations.save_state(session, contact.id, flow=state.form, step=state.step,
                                  data=data, failures=failures, now=now, ttl=self.state_ttl)
+
+
+def _inbound_text(message: InboundMessage) -> str | None:
+    """What the log keeps of an inbound message: its text, else what it was."""
+    if message.text:
+        return message.text
+    if message.shared_phone:
+        return "[shared contact]"
+    return f"[{message.media}]" if message.media else message.button_payload
 
 
 def _tells_language(text: str | None, detected: str) -> bool:
