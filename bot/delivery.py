@@ -19,8 +19,8 @@ from backend.messaging.senders import (
     ConsoleSender,
     OutgoingMessage,
     RoutingSender,
-    SendResult,
     Sender,
+    SendResult,
 )
 from backend.platform.clock import utcnow
 from bot.channels.base import ChannelAdapter, OutboundContext

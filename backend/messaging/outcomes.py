@@ -26,7 +26,6 @@ from backend.messaging.pace import RateLimits
 from backend.messaging.pace import pause as pace_pause
 from backend.messaging.redact import error_text
 from backend.messaging.retry import RetryPolicy
-from backend.messaging.sent_log import log_sent
 from backend.messaging.senders import (
     OutgoingMessage,
     PermanentSendError,
@@ -34,6 +33,7 @@ from backend.messaging.senders import (
     Sender,
     TransientSendError,
 )
+from backend.messaging.sent_log import log_sent
 from backend.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
