@@ -14,7 +14,9 @@ Order of work (each step has a reason):
    what is not understood gets the menu, and repeated failures *offer* a person (yes/no);
 5. never silence: while handed to a person every message is acknowledged, account
    questions are still answered, cancel/"menu"/"bot" come back, and the handoff ends
-   by itself after `HANDOFF_RETURN_HOURS`."""
+   by itself after `HANDOFF_RETURN_HOURS`;
+6. log the message and its replies (backend/contacts/log.py) in the same transaction, so
+   staff see what was written, during a handoff too, and a rolled-back turn logs nothing."""
 
 from __future__ import annotations
 
