@@ -2,7 +2,7 @@
 transaction that handles the message (so a rolled-back turn leaves no rows and a
 provider's retry, answered then, is logged once).
 
-One multi-row INSERT per turn: the inbound row, then one row per reply. Outbox messages
+One batched INSERT per turn: the inbound row, then one row per reply. Outbox messages
 (alerts, OTP codes, staff replies) are logged when the outbox sends them
 (backend/messaging/sent_log.py), since only then is it known that they went out.
 
@@ -28,6 +28,10 @@ MIN_CODE, MAX_CODE = 4, 8
 MASK = "*"
 _TEXT_LIMIT = 4096  # one message; longer texts are cut (nothing a channel sends is longer)
 _LIMITS = {"message_id": 128, "intent": 64, "language": 8, "reply_key": 64}
+#: Built once and executed with a list of rows: compiled once and cached (a `.values(rows)`
+#: statement is compiled again on every turn), sent as one batch (insertmanyvalues on
+#: PostgreSQL, executemany on SQLite).
+_INSERT = insert(ConversationLog)
 
 
 def redact_code(text: str) -> str:
@@ -76,7 +80,7 @@ def record_turn(session: Session, *, contact_id: int, channel: str, now: datetim
               "message_id": None, "intent": None, "confidence": None,
               "language": _fit("language", reply_language),
               "reply_key": _fit("reply_key", reply.key)} for reply in replies]
-    session.execute(insert(ConversationLog).values(rows))
+    session.connection().execute(_INSERT, rows)
 
 
 @dataclass(frozen=True)
