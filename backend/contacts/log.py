@@ -7,7 +7,7 @@ One batched INSERT per turn: the inbound row, then one row per reply. Outbox mes
 (backend/messaging/sent_log.py), since only then is it known that they went out.
 
 Privacy: a one-time code never reaches the log. A 4-8 digit code typed while the OTP step
-is open is blanked here (`redact_code`), and the code inside an OTP message is blanked by
+is open (or while a code sent for the contact is live) is blanked here (`redact_code`), and the code inside an OTP message is blanked by
 the outbox's logger. Reading is by contact and time (`for_contact`); the table is also
 indexed by time alone for analytics."""
 
@@ -34,12 +34,15 @@ _LIMITS = {"message_id": 128, "intent": 64, "language": 8, "reply_key": 64}
 _INSERT = insert(ConversationLog)
 
 
+def looks_like_code(text: str | None) -> bool:
+    """4-8 digits in all, possibly spaced ("123 456"), as the link flow reads a code."""
+    return MIN_CODE <= len(_DIGIT.findall(text or "")) <= MAX_CODE
+
+
 def redact_code(text: str) -> str:
-    """`text` with its digits blanked if they make a one-time code (4-8 digits, possibly
-    spaced: "123 456"); anything else (a 12-digit CA number, "1") is kept as typed."""
-    if MIN_CODE <= len(_DIGIT.findall(text)) <= MAX_CODE:
-        return _DIGIT.sub(MASK, text)
-    return text
+    """`text` with its digits blanked if they make a one-time code; anything else (a
+    12-digit CA number, "1") is kept as typed."""
+    return _DIGIT.sub(MASK, text) if looks_like_code(text) else text
 
 
 @dataclass(frozen=True)

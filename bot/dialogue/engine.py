@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.contacts import contacts, conversations, links
+from backend.contacts import contacts, conversations, links, otp
 from backend.contacts import log as conversation_log
 from backend.models import Contact
 from backend.platform.errors import DomainError
@@ -119,6 +119,7 @@ class DialogueEngine:
             failures = snapshot.failures if snapshot else 0
             returned = release_if_expired(turn)
             waiting_for_staff = contact.handoff_at is not None
+            code_expected = _code_expected(session, contact, snapshot, message.text, now)
             try:
                 replies, understood = self._route(turn)
             except DomainError as exc:
@@ -142,8 +143,7 @@ class DialogueEngine:
                 replies=[conversation_log.Outbound(r.key, texts[i] if texts else None)
                          for i, r in enumerate(replies)],
                 reply_language=turn.language, during_handoff=waiting_for_staff,
-                code_expected=snapshot is not None and (snapshot.flow, snapshot.step)
-                == OTP_STEP)
+                code_expected=code_expected)
             log.debug("contact %s intent %s -> %s", contact.id, parse.intent.name,
                       [r.key for r in replies])
             return replies, turn.language
@@ -293,6 +293,18 @@ class DialogueEngine:
         data = {"slots": state.slots, "options": state.options}
         conversations.save_state(session, contact.id, flow=state.form, step=state.step,
                                  data=data, failures=failures, now=now, ttl=self.state_ttl)
+
+
+def _code_expected(session: Session, contact: Contact,
+                   snapshot: conversations.ConversationSnapshot | None, text: str | None,
+                   now: datetime) -> bool:
+    """Whether a code in this message must be kept out of the log: the OTP step is open,
+    or (the form expired or was left) a code sent to this contact is still live. Decided
+    before routing, since a right code is used up by it; the database is asked only when
+    the message holds a code's worth of digits."""
+    if snapshot is not None and (snapshot.flow, snapshot.step) == OTP_STEP:
+        return True
+    return conversation_log.looks_like_code(text) and otp.has_pending_otp(session, contact, now)
 
 
 def _inbound_text(message: InboundMessage) -> str | None:

@@ -143,6 +143,21 @@ def test_otp_codes_never_reach_the_log(chat_factory) -> None:  # noqa: ANN001
         assert s.scalars(select(OutboxMessage.message_key)).all() == ["otp.code"]
 
 
+def test_a_live_code_is_blanked_after_the_otp_step_was_left(chat_factory) -> None:  # noqa: ANN001
+    chat = chat_factory("telegram", "tg-otp-left", TELEGRAM)
+    seed_consumers(chat.backend, [{"ca": "100000112", "mobile": "+917000000112"}], chat.now)
+    chat.say("mera CA 100000112 hai, link karo")
+    chat.say("menu")  # the form is closed, but the code sent is still live
+    code = last_otp(chat.backend)
+    chat.say(code)
+    chat.say("4321")  # while a code is live, any 4-8 digits are kept out
+    inbound = [r.text for r in chat.rows() if r.direction == "in"]
+    assert inbound[-2:] == ["******", "****"], inbound
+    chat.now += timedelta(hours=1)  # the code expired: digits are kept as typed
+    chat.say("4321")
+    assert [r.text for r in chat.rows() if r.direction == "in"][-1] == "4321"
+
+
 def test_messages_during_a_handoff_and_the_staff_reply_are_logged(chat_factory) -> None:  # noqa: ANN001
     chat = chat_factory("whatsapp", "+917000000121", WHATSAPP)
     seed_consumers(chat.backend, [{"mobile": "+917000000121", "days": 3,
