@@ -7,9 +7,9 @@ One batched INSERT per turn: the inbound row, then one row per reply. Outbox mes
 (backend/messaging/sent_log.py), since only then is it known that they went out.
 
 Privacy: a one-time code never reaches the log. A 4-8 digit code typed while the OTP step
-is open (or while a code sent for the contact is live) is blanked here (`redact_code`), and the code inside an OTP message is blanked by
-the outbox's logger. Reading is by contact and time (`for_contact`); the table is also
-indexed by time alone for analytics."""
+is open (or while a code sent for the contact is live) is blanked here (`redact_code`), and
+the code inside an OTP message is blanked by the outbox's logger. Reading is by contact
+and time (`for_contact`); the table is also indexed by time alone for analytics."""
 
 from __future__ import annotations
 
