@@ -197,3 +197,24 @@ def test_a_secret_parameter_is_blanked_from_a_sent_text() -> None:
         "Code ******, 10 min"
     assert redacted("Rs. 100 due", {"amount": "100"}) == "Rs. 100 due"
     assert redacted(None, {"code": "048213"}) is None
+
+
+@pytest.mark.parametrize("said", [
+    ["ok", "hmm", "achha", "balance", "insaan se baat karni hai", "koi hai?", "balance"],
+    ["ठीक है", "हम्म", "अच्छा", "बैलेंस", "किसी इंसान से बात करनी है", "कोई है?", "बैलेंस"],
+    ["ok", "hmm", "fine", "my balance", "talk to a person", "hello??", "balance please"],
+], ids=["hi-Latn", "hi", "en"])
+def test_the_trial_derailment_is_answered_and_logged(chat_factory, said: list[str]) -> None:  # noqa: ANN001
+    """The trial: ok -> menu, hmm -> menu, achha -> handoff, then "balance" got no reply,
+    and nothing written during the handoff was stored. Now every message is answered and
+    logged, those during the handoff marked for staff."""
+    chat = chat_factory("whatsapp", f"+9170000002{len(said[0]):02d}", WHATSAPP)
+    seed_consumers(chat.backend, [{"mobile": chat.address, "days": 3,
+                                   "balance": "150.00"}], chat.now)
+    for text in said:
+        assert chat.say(text).replies, f"no reply to {text!r}"
+    rows = chat.rows()
+    assert [r.text for r in rows if r.direction == "in"] == said
+    waiting = [r.text for r in rows if r.direction == "in" and r.during_handoff]
+    assert waiting[-2:] == said[-2:]  # what was written while waiting: there for staff
+    assert all(r.text for r in rows if r.direction == "out")
