@@ -29,8 +29,8 @@ MASK = "*"
 _TEXT_LIMIT = 4096  # one message; longer texts are cut (nothing a channel sends is longer)
 _LIMITS = {"message_id": 128, "intent": 64, "language": 8, "reply_key": 64}
 #: Built once and executed with a list of rows: compiled once and cached (a `.values(rows)`
-#: statement is compiled again on every turn), sent as one batch (insertmanyvalues on
-#: PostgreSQL, executemany on SQLite).
+#: statement is compiled again on every turn), sent as one executemany (psycopg 3 pipelines
+#: it in one round trip; SQLite steps one prepared statement).
 _INSERT = insert(ConversationLog)
 
 
