@@ -8,17 +8,28 @@ is set, else to the console (logged, not sent)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.messaging.senders import ConsoleSender, RoutingSender, Sender
+from backend.messaging.senders import (
+    ConsoleSender,
+    OutgoingMessage,
+    RoutingSender,
+    Sender,
+    SendResult,
+)
 from backend.platform.clock import utcnow
 from bot.channels.base import ChannelAdapter, OutboundContext
 from bot.channels.registry import CHANNELS, ChannelRegistry
+from bot.formatting import from_outbox
 from bot.i18n import Renderer
 from bot.settings import AppSettings
+
+log = logging.getLogger(__name__)
 
 
 def build_sender(settings: AppSettings, sessions: sessionmaker[Session],
@@ -42,7 +53,33 @@ def build_sender(settings: AppSettings, sessions: sessionmaker[Session],
     if stand_in is not None:
         for name in phone:
             routes.setdefault(name, stand_in)
-    return RoutingSender(routes, default=default_sender(settings, renderer))
+    routing = RoutingSender(routes, default=default_sender(settings, renderer))
+    return TextNotingSender(routing, renderer, clock)
+
+
+class TextNotingSender:
+    """Says what text went out (for the conversation log, backend/messaging/sent_log.py)
+    when the channel's own sender did not: the row's catalog text in its language. A text
+    that cannot be rendered is left out; it never fails a send that succeeded."""
+
+    def __init__(self, inner: Sender, renderer: Renderer,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.inner = inner
+        self.renderer = renderer
+        self.clock = clock
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        result = self.inner.send(message)
+        if result.text is not None:
+            return result
+        try:
+            body = self.renderer.text(message.message_key, message.language,
+                                      from_outbox(message.params), now=self.clock())
+        except Exception:  # noqa: BLE001 - the message went out; only its log text is lost
+            log.debug("outbox #%s: text for the conversation log not rendered", message.id,
+                      exc_info=True)
+            return result
+        return replace(result, text=body)
 
 
 def default_sender(settings: AppSettings, renderer: Renderer) -> Sender:

@@ -33,7 +33,23 @@ class Assistant:
 
     def respond(self, message: InboundMessage, capabilities: Capabilities) -> Answer:
         """Blocking (database, NLU): call it from a thread, not on an event loop."""
-        replies, language = self.engine.handle_with_language(message)
-        now = self.clock()
-        rendered = [self.renderer.render(r, language, capabilities, now=now) for r in replies]
+        rendered: list[RenderedMessage] = []
+
+        def render(replies: list[Reply], language: Language) -> list[str]:
+            # Rendered once, inside the turn, so the conversation log holds what was sent.
+            now = self.clock()
+            rendered[:] = [self.renderer.render(r, language, capabilities, now=now)
+                           for r in replies]
+            return [logged_text(m) for m in rendered]
+
+        replies, language = self.engine.handle_with_language(message, render=render)
+        if len(rendered) != len(replies):  # a duplicate: nothing was rendered or logged
+            render(replies, language)
         return Answer(replies, rendered, language)
+
+
+def logged_text(message: RenderedMessage) -> str:
+    """A rendered reply as the conversation log keeps it: the text, then its buttons."""
+    if not message.buttons:
+        return message.text
+    return message.text + "\n" + " | ".join(f"[{label}]" for label, _ in message.buttons)

@@ -33,6 +33,7 @@ from backend.messaging.senders import (
     Sender,
     TransientSendError,
 )
+from backend.messaging.sent_log import log_sent
 from backend.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def attempt(sender: Sender, message: OutgoingMessage, *, policy: RetryPolicy,
         provider_id = provider_id[:64]
     return Outcome(message, "sent", {"provider_id": provider_id,
                                      "provider_status": (result.status or "")[:32] or None,
-                                     "sent_at": clock.now()})
+                                     "sent_at": clock.now(), "text": result.text})
 
 
 def throttled(until: datetime, hold: Hold) -> dict[str, Any]:
@@ -163,6 +164,9 @@ def record(session_factory: sessionmaker[Session], outcomes: list[Outcome],
             counts["skipped"] += len(sent) - owned
             if owned < len(sent):
                 lost.append(f"{len(sent) - owned} sent")
+            if owned:
+                log_sent(session.connection(),
+                         [(o.message, o.values.get("text")) for o in sent])
         for outcome in sorted(others, key=lambda o: o.message.id):
             stmt = (update(OutboxMessage).where(*_fence(outcome.message))
                     .values(**outcome.values).execution_options(synchronize_session=False))

@@ -43,6 +43,9 @@ class OutgoingMessage:
 class SendResult:
     provider_id: str | None  # the provider's message id, for delivery callbacks
     status: str  # the provider's status at hand-over, e.g. "queued", "sent"
+    #: The text that went out, if the sender rendered it: kept (codes blanked) in the
+    #: conversation log (backend/messaging/sent_log.py).
+    text: str | None = field(default=None, repr=False)
 
 
 class SendError(Exception):

@@ -1,5 +1,5 @@
 """Contacts (a channel + address), their links to connections, one-time codes, processed
-provider message ids and conversation state."""
+provider message ids, conversation state and the conversation log."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -127,3 +130,41 @@ class ConversationState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LogDirection(enum.StrEnum):
+    IN = "in"  # the contact wrote it
+    OUT = "out"  # we sent it: a dialogue reply, or an outbox message (alert, OTP, staff)
+
+
+class ConversationLog(Base):
+    """Every message to and from a contact, for staff (what did the consumer write while
+    waiting for us?) and for analytics (conversations by intent and language). Read by
+    contact and time, or by a time range. One-time codes never reach it: a code typed
+    while the OTP step is open and the code inside an OTP message are blanked first.
+
+    `contact_id` is NULL only for an outbox message to an address with no contact (an SMS
+    alert to a registered mobile that never wrote); `address` is kept for those rows only.
+    Inbound rows carry the NLU's intent, confidence and detected language; outbound rows
+    the reply's catalog key and the language it was rendered in. `outbox_id` ties a row
+    to the outbox message it logs; `during_handoff`: written while a person had the
+    conversation."""
+
+    __tablename__ = "conversation_log"
+    __table_args__ = (Index("ix_conversation_log_contact", "contact_id", "created_at"),
+                      Index("ix_conversation_log_created", "created_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(64))
+    direction: Mapped[LogDirection] = mapped_column(enum_type(LogDirection, "log_direction"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    text: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(128))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    language: Mapped[str | None] = mapped_column(String(8))
+    reply_key: Mapped[str | None] = mapped_column(String(64))
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger)
+    during_handoff: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -15,6 +15,7 @@ from bot.cli import (
     alerts,
     broadcast,
     chat,
+    conversations,
     db,
     demo,
     links,
@@ -49,7 +50,7 @@ COMMANDS: tuple[click.Command, ...] = (
     db.db, serving.serve, serving.worker, serving.scheduler, demo.demo, metering.metering,
     readings.readings, chat.chat, telegram.telegram, alerts.alerts, staff.outage,
     staff.report, staff.complaint, staff.handoff, broadcast.broadcast, manager.manager,
-    outbox.outbox, links.link, nlu_group,
+    outbox.outbox, links.link, nlu_group, conversations.conversations,
 )
 for _command in COMMANDS:
     main.add_command(_command)

@@ -17,7 +17,9 @@ Order of work (each step has a reason):
    what is not understood gets the menu, and repeated failures *offer* a person (yes/no);
 5. never silence: while handed to a person every message is acknowledged, account
    questions are still answered, cancel/"menu"/"bot" come back, and the handoff ends
-   by itself after `HANDOFF_RETURN_HOURS`."""
+   by itself after `HANDOFF_RETURN_HOURS`;
+6. log the message and its replies (backend/contacts/log.py) in the same transaction, so
+   staff see what was written, during a handoff too, and a rolled-back turn logs nothing."""
 
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.contacts import contacts, conversations, links
+from backend.contacts import contacts, conversations, links, otp
+from backend.contacts import log as conversation_log
 from backend.models import Contact
 from backend.platform.errors import DomainError
 from bot.dialogue.flows.base import Flow, Registry, menu
@@ -77,8 +80,10 @@ BOT_WORDS = frozenset({"bot", "bot se baat", "chatbot", "assistant", "sahayak", 
                        "सहायक"})
 #: Said while a person has the conversation, these still get an immediate safety reply.
 SAFETY_CATEGORIES = frozenset({"fraud", "meter_fault"})
-#: A chat app's "start the conversation" command (Telegram sends it on the Start button).
-START_COMMAND = "/start"
+#: The (flow, step) that waits for a one-time code: a code typed there is not logged.
+OTP_STEP = ("link", "otp")
+#: Renders a turn's replies in a language: one text per reply, as the channel sends it.
+Render = Callable[[list[Reply], Language], list[str]]
 
 
 class DialogueEngine:
@@ -98,7 +103,11 @@ class DialogueEngine:
         Use `handle_with_language` to learn which language that is."""
         return self.handle_with_language(message)[0]
 
-    def handle_with_language(self, message: InboundMessage) -> tuple[list[Reply], Language]:
+    def handle_with_language(self, message: InboundMessage, *,
+                             render: Render | None = None) -> tuple[list[Reply], Language]:
+        """The replies and their language. `render` (the assistant's, for the channel)
+        turns the replies into the texts sent, so the conversation log holds them; without
+        it only the reply keys are logged."""
         now = self.clock()
         with self.sessions.begin() as session:
             contact, previous = contacts.inbound_contact(session, message.channel,
@@ -128,6 +137,8 @@ class DialogueEngine:
             turn.run_intent = lambda target: self._run_target(turn, target)
             failures = snapshot.failures if snapshot else 0
             returned = release_if_expired(turn)
+            waiting_for_staff = contact.handoff_at is not None
+            code_expected = _code_expected(session, contact, snapshot, message.text, now)
             try:
                 replies, understood = self._route(turn)
             except DomainError as exc:
@@ -146,6 +157,16 @@ class DialogueEngine:
             streak = choice.streak if contact.language == (choice.store or stored) else None
             self._save(session, contact, turn.state, replies, failures, now,
                        had_state=snapshot is not None, streak=streak)
+            texts = render(replies, turn.language) if render is not None else None
+            conversation_log.record_turn(
+                session, contact_id=contact.id, channel=message.channel, now=now,
+                inbound=conversation_log.Inbound(
+                    _inbound_text(message), message.message_id, parse.intent.name,
+                    float(parse.intent.confidence), parse.language),
+                replies=[conversation_log.Outbound(r.key, texts[i] if texts else None)
+                         for i, r in enumerate(replies)],
+                reply_language=turn.language, during_handoff=waiting_for_staff,
+                code_expected=code_expected)
             log.debug("contact %s intent %s -> %s", contact.id, parse.intent.name,
                       [r.key for r in replies])
             return replies, turn.language
@@ -353,6 +374,27 @@ class DialogueEngine:
             data[STATE_KEY] = streak.to_data()
         conversations.save_state(session, contact.id, flow=state.form, step=state.step,
                                  data=data, failures=failures, now=now, ttl=self.state_ttl)
+
+
+def _code_expected(session: Session, contact: Contact,
+                   snapshot: conversations.ConversationSnapshot | None, text: str | None,
+                   now: datetime) -> bool:
+    """Whether a code in this message must be kept out of the log: the OTP step is open,
+    or (the form expired or was left) a code sent to this contact is still live. Decided
+    before routing, since a right code is used up by it; the database is asked only when
+    the message holds a code's worth of digits."""
+    if snapshot is not None and (snapshot.flow, snapshot.step) == OTP_STEP:
+        return True
+    return conversation_log.looks_like_code(text) and otp.has_pending_otp(session, contact, now)
+
+
+def _inbound_text(message: InboundMessage) -> str | None:
+    """What the log keeps of an inbound message: its text, else what it was."""
+    if message.text:
+        return message.text
+    if message.shared_phone:
+        return "[shared contact]"
+    return f"[{message.media}]" if message.media else message.button_payload
 
 
 def _language(value: str | None) -> Language:
