@@ -7,8 +7,10 @@ Order of work (each step has a reason):
 2. load the contact's state (safe to change: the contact is locked);
 3. route: the safety lexicon first (danger or fraud, in every state: bot/dialogue/safety.py),
    then exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
-   a picked option, then the open form, then the NLU intent; a form that does not
-   recognise the message lets the intent answer it and then reminds the form;
+   a picked option, then the open form (else a follow-up of a resolved ticket: "was it
+   solved?", "theek nahi hua"), then anger (a calm line and the likely help), then the
+   NLU intent; a form that does not recognise the message lets the intent answer it and
+   then reminds the form;
 4. never a dead end: small talk ("ok", "hmm", emoji) gets a short friendly line and an
    out-of-scope question a polite "not ours" + the menu, neither counted as a failure;
    what is not understood gets the menu, and repeated failures *offer* a person (yes/no);
@@ -27,7 +29,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.contacts import contacts, conversations, links
 from backend.models import Contact
 from backend.platform.errors import DomainError
+from bot.dialogue.anger import angry
+from bot.dialogue.flows.anger import calm_reply
 from bot.dialogue.flows.base import Flow, Registry, menu
+from bot.dialogue.flows.follow_up import follow_up
 from bot.dialogue.flows.handoff import (
     ANSWERED_DURING_HANDOFF,
     back_to_bot,
@@ -155,6 +160,8 @@ class DialogueEngine:
             answered = form.answer(turn)
             if answered is not None:
                 return answered, True
+        elif (followed := follow_up(turn)) is not None:  # "was it solved?", "theek nahi hua"
+            return followed, True
         if turn.value is not None:
             return self._run_target(turn, turn.value), True
         chat = small_talk(message.text)
@@ -162,6 +169,8 @@ class DialogueEngine:
             return self._start(turn, "greet"), None
         if chat is not None:
             return self._with_reminder(turn, form, self._small_talk(chat)), None
+        if angry(message.text):  # one calm line, then the most likely help
+            return calm_reply(turn, self._start), True
         intent = turn.intent
         if intent in NOT_UNDERSTOOD and off_topic(message.text):
             return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None

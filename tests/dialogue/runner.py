@@ -27,7 +27,8 @@ language, opted_out), `outbox` (assert the number of OTP messages queued). In `u
 Consumers: `ca`, `mobile`, `name`, `tariff`, `load_w`, `language`, `days` (days of
 readings, `daily_units` each, charged by the real daily charge), `balance` (rupees, set
 after the charges), `arrears`, `negative_hours` (negative since that many hours before the
-clock), `disconnected: true`, `recharge` (rupees; a last recharge one day before).
+clock), `disconnected: true`, `recharge` (rupees; a last recharge one day before), `recharges`
+(credited through the ledger: `[{amount: "500", hours_ago: 20}]`).
 `outages`: notices for the first consumer's circle: `reason`, `restore_hours` (from the
 clock; omit for unknown)."""
 
@@ -49,6 +50,7 @@ from sqlalchemy import Engine, func, select, table, update
 from backend.care import complaints, outages
 from backend.metering.charges import apply_day
 from backend.metering.local import LocalMeteringService
+from backend.metering.recharges import credit_recharge
 from backend.metering.rules import Rules
 from backend.models import (
     Account,
@@ -143,6 +145,12 @@ def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime)
             if spec.get("disconnected"):
                 s.execute(update(Meter).where(Meter.consumer_id == cid)
                           .values(status=MeterStatus.DISCONNECTED, status_since=now))
+        for i, paid in enumerate(spec.get("recharges") or []):
+            with backend.sessions.begin() as s:
+                credit_recharge(s, backend.rules, ca_number=s.get(Consumer, cid).ca_number,
+                                amount_paise=_paise(paid["amount"]), reference=f"UPI{cid}R{i}",
+                                source="upi", tz=backend.tz,
+                                at=now - timedelta(hours=float(paid.get("hours_ago", 1))))
 
 
 def make_backend(engine: Engine, rules: Rules, clock: Callable[[], datetime],
