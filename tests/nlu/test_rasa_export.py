@@ -18,7 +18,9 @@ def test_export_round_trip(training_data: TrainingData, tmp_path: Path) -> None:
         "config.yml", "domain.yml", "data/nlu.yml",
     }
     back = dataset.load(tmp_path / "data" / "nlu.yml")
-    assert back.examples == training_data.examples
+    # One block per intent in the export, while an intent may be spread over several
+    # training files (nlu/data/nlu/<area>/): the same examples, not the same order.
+    assert sorted(back.examples, key=repr) == sorted(training_data.examples, key=repr)
     assert back.synonyms == training_data.synonyms
     assert set(back.regexes) >= {"ca_number", "meter_number", "amount"}
 
