@@ -170,7 +170,7 @@ class DialogueEngine:
         if chat is not None:
             return self._with_reminder(turn, form, self._small_talk(chat)), None
         if angry(message.text):  # one calm line, then the most likely help
-            return calm_reply(turn, self._start), True
+            return calm_reply(turn, lambda t, i: self._interrupt(t, form, i), form), True
         intent = turn.intent
         if intent in NOT_UNDERSTOOD and off_topic(message.text):
             return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None
