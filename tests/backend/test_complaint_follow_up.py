@@ -133,3 +133,21 @@ def test_migration_0010_down_and_up(db_url: str, tmp_path) -> None:  # noqa: ANN
         assert migrate.current_revision(url) == "0008"
         migrate.upgrade(url)
         assert migrate.current_revision(url) == migrate.head_revision() == "0010"
+
+
+def test_staff_api_shows_the_claim_and_the_follow_up(
+        session_factory: sessionmaker[Session]) -> None:
+    from backend.api.staff import _complaint
+
+    with session_factory.begin() as s:
+        consumer_id, _ = _linked(s, "+917000000707")
+        c = complaints.file_complaint(
+            s, category="recharge_not_credited", description="", consumer_id=consumer_id,
+            now=T0, recharge=RechargeClaim(50000, None, "412345678901")).complaint
+        complaints.change_status(s, c, "resolved", "credited", "je", T0 + HOUR)
+        follow_up.record_satisfaction(s, c, False, T0 + 2 * HOUR)
+        follow_up.reopen(s, c, "nahi", T0 + 2 * HOUR)
+        shown = _complaint(c, T0 + 2 * HOUR)
+        assert shown["recharge"] == {"amount_paise": 50000, "when": None,
+                                     "reference": "412345678901"}
+        assert (shown["status"], shown["reopen_count"], shown["satisfied"]) == ("open", 1, False)

@@ -20,7 +20,7 @@ from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
 from bot.dialogue.flows.base import Flow, is_no, is_yes, menu
 from bot.dialogue.flows.complaint import AFTER_FILED, category_label
-from bot.dialogue.keywords import normalise
+from bot.dialogue.keywords import digits, normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_, Money, Msg
@@ -31,6 +31,7 @@ CATEGORY = "recharge_not_credited"
 #: How far back credited recharges are shown, and how many at most.
 LOOKBACK = timedelta(days=7)
 SHOWN = 3
+UTR_DIGITS = 12
 FOUND_OPTIONS = (Option(N_("care.recharge.option.found"), "yes"),
                  Option(N_("care.recharge.option.missing"), "no"))
 #: Intents that are never an answer to a free-text step: the consumer asked something else.
@@ -91,13 +92,14 @@ def rough_time(turn: Turn) -> str | None:
     return None
 
 
-def reference(turn: Turn) -> str | None:
+def reference(text: str) -> str | None:
     """A UPI reference / UTR (12 digits) or a wallet's transaction id (letters and digits,
     at least six digits in all)."""
-    for token in _REFERENCE.findall(turn.text):
+    for token in _REFERENCE.findall(text or ""):
         if sum(ch.isdigit() for ch in token) >= 6:
             return token.upper()
-    return None
+    grouped = digits(text or "")  # a UTR read out in groups: "3344 5566 7788"
+    return grouped if len(grouped) == UTR_DIGITS else None
 
 
 def _asks_something_else(turn: Turn) -> bool:
@@ -171,7 +173,7 @@ class RechargeMissingFlow(Flow):
             turn.state.step = "reference"
             return [Reply(N_("care.recharge.ask_reference"))]
         if step == "reference":
-            found = reference(turn)
+            found = reference(turn.text)
             if found is None and not skipped(turn.text):
                 return None
             slots["reference"] = found
