@@ -151,3 +151,20 @@ def test_staff_api_shows_the_claim_and_the_follow_up(
         assert shown["recharge"] == {"amount_paise": 50000, "when": None,
                                      "reference": "412345678901"}
         assert (shown["status"], shown["reopen_count"], shown["satisfied"]) == ("open", 1, False)
+
+
+def test_a_report_without_a_connection_is_followed_up_by_its_contact(
+        session_factory: sessionmaker[Session]) -> None:
+    with session_factory.begin() as s:
+        contact = contacts.get_or_create_contact(s, "whatsapp", "+917000000708", T0)
+        other = contacts.get_or_create_contact(s, "whatsapp", "+917000000709", T0)
+        c = complaints.file_complaint(s, category="no_supply", description="Kankarbagh",
+                                      contact_id=contact.id, area="Kankarbagh", now=T0).complaint
+        assert complaints.change_status(s, c, "resolved", "", "je", T0 + HOUR) == 1
+        later = T0 + 2 * HOUR
+        assert follow_up.pending_question(s, consumer_ids=[], contact_id=contact.id,
+                                          now=later) is c
+        assert follow_up.pending_question(s, consumer_ids=[], contact_id=other.id,
+                                          now=later) is None
+        assert follow_up.reopen(s, c, "abhi bhi nahi", later).complaint is c
+        assert c.status == ComplaintStatus.OPEN
