@@ -7,16 +7,18 @@ Order of work (each step has a reason):
 2. load the contact's state (safe to change: the contact is locked);
 3. route: the safety lexicon first (danger or fraud, in every state: bot/dialogue/safety.py),
    then exact keywords (opt-out, opt-in, cancel, menu: never left to a classifier), then
-   a picked option, then the open form (else a follow-up of a resolved ticket: "was it
-   solved?", "theek nahi hua"), then anger (a calm line and the likely help), then the
-   NLU intent; a form that does not recognise the message lets the intent answer it and
-   then reminds the form;
+   a picked option, then the open form, then the NLU intent; a form that does not
+   recognise the message lets the intent answer it and then reminds the form;
 4. never a dead end: small talk ("ok", "hmm", emoji) gets a short friendly line and an
    out-of-scope question a polite "not ours" + the menu, neither counted as a failure;
    what is not understood gets the menu, and repeated failures *offer* a person (yes/no);
 5. never silence: while handed to a person every message is acknowledged, account
    questions are still answered, cancel/"menu"/"bot" come back, and the handoff ends
-   by itself after `HANDOFF_RETURN_HOURS`."""
+   by itself after `HANDOFF_RETURN_HOURS`;
+6. care after complaints: with no form open, a yes/no or "theek nahi hua" follows up a
+   resolved ticket first ("was it solved?" went out with the resolution notice:
+   bot/dialogue/flows/follow_up.py); anger, before the intent, gets one calm line and the
+   most likely help, never the help text (bot/dialogue/flows/anger.py)."""
 
 from __future__ import annotations
 

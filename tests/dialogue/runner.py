@@ -27,8 +27,7 @@ language, opted_out), `outbox` (assert the number of OTP messages queued). In `u
 Consumers: `ca`, `mobile`, `name`, `tariff`, `load_w`, `language`, `days` (days of
 readings, `daily_units` each, charged by the real daily charge), `balance` (rupees, set
 after the charges), `arrears`, `negative_hours` (negative since that many hours before the
-clock), `disconnected: true`, `recharge` (rupees; a last recharge one day before), `recharges`
-(credited through the ledger: `[{amount: "500", hours_ago: 20}]`).
+clock), `disconnected: true`, `recharge` (rupees; a last recharge one day before).
 `outages`: notices for the first consumer's circle: `reason`, `restore_hours` (from the
 clock; omit for unknown)."""
 
@@ -50,7 +49,6 @@ from sqlalchemy import Engine, func, select, table, update
 from backend.care import complaints, outages
 from backend.metering.charges import apply_day
 from backend.metering.local import LocalMeteringService
-from backend.metering.recharges import credit_recharge
 from backend.metering.rules import Rules
 from backend.models import (
     Account,
@@ -107,7 +105,11 @@ def duration(text: str) -> timedelta:
 
 
 def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime) -> None:
-    """Consumers with real charged history, then the balance/status the transcript wants."""
+    """Consumers with real charged history, then the balance/status the transcript wants;
+    `recharges: [{amount: "500", hours_ago: 20}]` credits recharges through the ledger
+    (what "recharge not credited" looks up)."""
+    from backend.metering.recharges import credit_recharge
+
     today = local_day(now, backend.tz)
     for spec in specs:
         with backend.sessions.begin() as s:
