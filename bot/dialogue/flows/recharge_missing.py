@@ -125,7 +125,8 @@ class RechargeMissingFlow(Flow):
                              Msg(N_("care.recharge.ask_amount") if said is None
                                  else N_("care.recharge.ask_when"))])]
         turn.state.open(self.name, "found", consumer_id=consumer_id, amount_paise=said,
-                        balance_paise=summary.balance_paise)
+                        balance_paise=summary.balance_paise,
+                        listed=[r.amount_paise for r in recent])
         lines = [Msg(N_("care.recharge.found_head"))]
         today = turn.now.astimezone(turn.services.tz).date()
         lines += [Msg(N_("care.recharge.line_today") if r.at.astimezone(turn.services.tz)
@@ -143,10 +144,15 @@ class RechargeMissingFlow(Flow):
     def answer(self, turn: Turn) -> list[Reply] | None:
         step, slots = turn.state.step, turn.state.slots
         if step == "found":
-            if is_yes(turn):
+            typed = amount_paise(turn) if turn.value is None else None
+            if is_yes(turn) or (typed is not None and typed in slots.get("listed", [])):
                 balance = int(slots.get("balance_paise") or 0)
                 turn.state.close()
                 return [menu(N_("care.recharge.credited_ok"), balance=Money(balance))]
+            if typed is not None:  # an amount not in the list: that is the missing one
+                slots["amount_paise"] = typed
+                turn.state.step = "when"
+                return [Reply(N_("care.recharge.ask_when"))]
             if is_no(turn):
                 if slots.get("amount_paise") is not None:
                     turn.state.step = "when"
