@@ -5,7 +5,8 @@ ticket, or adds to it while it is still open.
 The question went out as an outbox message, so its answer is an ordinary message later:
 the engine asks `follow_up` before small talk and the classifier whenever no form is
 open. Only a yes, a no or a "not fixed" phrase is looked up, so other messages cost no
-query; with no ticket to follow up, the message goes on to the usual routing."""
+query; with no ticket to follow up, the message goes on to the usual routing (a bare
+"theek nahi hua" there gets the complaint choices)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ import re
 from backend.care import follow_up as care
 from backend.contacts import links
 from bot.dialogue.flows.base import is_no, is_yes
-from bot.dialogue.flows.complaint import AFTER_FILED
+from bot.dialogue.flows.complaint import AFTER_FILED, ComplaintFlow
 from bot.dialogue.keywords import normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
 from bot.i18n import N_
+from nlu import FALLBACK_INTENT
 from nlu.normalize import normalize_text
+
+NOT_A_REQUEST = frozenset({FALLBACK_INTENT, "out_of_scope", "affirm", "deny"})
 
 _NOT_FIXED = re.compile(
     r"(?:(?<!\S)(?:thik|theek|tik|sahi|solve\w*|hal|resolve\w*|fix\w*|ठीक|सही|हल)\s+"
@@ -80,6 +84,10 @@ def follow_up(turn: Turn) -> list[Reply] | None:
         return _reopen(turn, done)
     still = care.latest_open(turn.session, **whose)
     if still is None:
+        # Nothing to follow up, and the classifier heard only a "no": a problem that
+        # persists is a complaint to file, not a misunderstanding.
+        if turn.intent in NOT_A_REQUEST:
+            return ComplaintFlow().begin(turn, None, triage=True)
         return None
     care.add_note(turn.session, still, turn.text, turn.now)
     return [Reply(N_("care.still_open"), {"ticket": still.ticket, "due": still.due_at},
