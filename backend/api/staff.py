@@ -90,7 +90,11 @@ def _complaint(c: Complaint, now: datetime) -> dict:
             "created_at": c.created_at.isoformat(), "due_at": c.due_at.isoformat(),
             "updated_at": c.updated_at.isoformat(),
             "overdue": c.status in complaints.OPEN and c.due_at <= now,
-            "escalated_at": c.escalated_at.isoformat() if c.escalated_at else None}
+            "escalated_at": c.escalated_at.isoformat() if c.escalated_at else None,
+            "recharge": ({"amount_paise": c.recharge_amount_paise, "when": c.recharge_when,
+                          "reference": c.recharge_reference}
+                         if c.category == "recharge_not_credited" else None),
+            "reopen_count": c.reopen_count, "satisfied": c.satisfied}
 
 
 def _outage(n: OutageNotice) -> dict:

@@ -54,6 +54,10 @@ class Category:
 class ComplaintRules:
     categories: dict[str, Category]
     unverified: frozenset[str]
+    #: How long after the resolution notice a bare yes/no answers "was it solved?".
+    ask_days: int = 3
+    #: How long after resolution "theek nahi hua" reopens the ticket.
+    reopen_days: int = 7
 
     def category(self, name: str) -> Category:
         return self.categories.get(name) or self.categories["other"]
@@ -65,7 +69,10 @@ def load_complaint_rules(path: Path | None = None) -> ComplaintRules:
             for name, v in raw["categories"].items()}
     if "other" not in cats:
         raise ValueError("complaints file needs an 'other' category")
-    return ComplaintRules(cats, frozenset(raw.get("unverified", [])))
+    follow_up = raw.get("follow_up") or {}
+    return ComplaintRules(cats, frozenset(raw.get("unverified", [])),
+                          ask_days=int(follow_up.get("ask_days", 3)),
+                          reopen_days=int(follow_up.get("reopen_days", 7)))
 
 
 @lru_cache(maxsize=1)
@@ -107,13 +114,17 @@ def file_complaint(session: Session, *, category: str, description: str, now: da
                    consumer_id: int | None = None, contact_id: int | None = None,
                    ca_number: str | None = None, area: str | None = None,
                    urgent: bool | None = None,
-                   rules: ComplaintRules | None = None) -> Filed:
-    """A new ticket, or a note on the open one of the same category for the connection."""
+                   rules: ComplaintRules | None = None,
+                   recharge: RechargeClaim | None = None) -> Filed:
+    """A new ticket, or a note on the open one of the same category for the connection.
+    `recharge`: the payment a "recharge not credited" report is about (kept on the ticket;
+    a repeated report fills in what the first one lacked)."""
     rules = rules or default_rules()
     cat = rules.category(category)
     text = (description or "").strip()[:MAX_DESCRIPTION]
     existing = open_ticket(session, cat.name, consumer_id=consumer_id, ca_number=ca_number)
     if existing is not None:
+        _fill_recharge(existing, recharge)
         return Filed(_add_report(session, existing, text, now), duplicate=True)
     for _attempt in range(5):
         complaint = Complaint(
@@ -122,6 +133,7 @@ def file_complaint(session: Session, *, category: str, description: str, now: da
             urgent=cat.urgent if urgent is None else urgent, status=ComplaintStatus.OPEN,
             description=text, reports=1, created_at=now,
             due_at=now + timedelta(hours=cat.sla_hours), updated_at=now)
+        _fill_recharge(complaint, recharge)
         try:
             with session.begin_nested():
                 session.add(complaint)
@@ -131,6 +143,7 @@ def file_complaint(session: Session, *, category: str, description: str, now: da
             existing = open_ticket(session, cat.name, consumer_id=consumer_id,
                                    ca_number=ca_number)
             if existing is not None:
+                _fill_recharge(existing, recharge)
                 return Filed(_add_report(session, existing, text, now), duplicate=True)
             continue
         session.add(ComplaintEvent(complaint_id=complaint.id, at=now,
@@ -138,6 +151,26 @@ def file_complaint(session: Session, *, category: str, description: str, now: da
         session.flush()
         return Filed(complaint, duplicate=False)
     raise RuntimeError("could not allocate a ticket id")
+
+
+@dataclass(frozen=True)
+class RechargeClaim:
+    """What the consumer says about a recharge that did not show up."""
+
+    amount_paise: int | None
+    when: str | None  # the consumer's words ("kal shaam 6 baje")
+    reference: str | None  # UPI / transaction id, if known
+
+
+def _fill_recharge(complaint: Complaint, claim: RechargeClaim | None) -> None:
+    if claim is None:
+        return
+    if claim.amount_paise is not None and complaint.recharge_amount_paise is None:
+        complaint.recharge_amount_paise = claim.amount_paise
+    if claim.when and not complaint.recharge_when:
+        complaint.recharge_when = claim.when[:60]
+    if claim.reference and not complaint.recharge_reference:
+        complaint.recharge_reference = claim.reference[:64]
 
 
 def _add_report(session: Session, complaint: Complaint, text: str, now: datetime) -> Complaint:
@@ -187,6 +220,11 @@ def change_status(session: Session, ticket: Complaint | str, status: ComplaintSt
         raise InvalidInput(f"unknown status {status!r}") from None
     complaint.status = new
     complaint.updated_at = now
+    if new == ComplaintStatus.RESOLVED:
+        # The resolution notice asks "was it solved?"; the answer comes in later as an
+        # ordinary message (backend.care.follow_up.pending_question).
+        complaint.satisfaction_asked_at, complaint.satisfied = now, None
+        complaint.satisfaction_at = None
     event = ComplaintEvent(complaint_id=complaint.id, at=now, status=new,
                            note=(note or "")[:MAX_DESCRIPTION], staff=staff[:64] or None)
     session.add(event)
@@ -200,6 +238,8 @@ def change_status(session: Session, ticket: Complaint | str, status: ComplaintSt
                           idempotency_key=f"complaint:{complaint.id}:{event.id}:{contact.id}",
                           now=now)
         queued += message is not None
+    if new == ComplaintStatus.RESOLVED and not queued:
+        complaint.satisfaction_asked_at = None  # nobody was asked
     return queued
 
 

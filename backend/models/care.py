@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Integer,
@@ -53,6 +54,17 @@ class Complaint(Base):
     # Set once by the SLA escalation pass: open past `due_at`, reported to the circle's
     # revenue manager. Never cleared (the history says when; a reopened ticket keeps it).
     escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A recharge that did not show up: what the consumer told us (amount, roughly when,
+    # the UPI/transaction id if known), so staff can trace the payment.
+    recharge_amount_paise: Mapped[int | None] = mapped_column(BigInteger)
+    recharge_when: Mapped[str | None] = mapped_column(String(60))
+    recharge_reference: Mapped[str | None] = mapped_column(String(64))
+    # Follow-up after resolution: reopened by the consumer how often; whether the consumer
+    # was asked "was it solved?" (set when the resolution notice is queued) and the answer.
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    satisfaction_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    satisfaction_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 # What the escalation pass scans: open, not yet escalated tickets by due time (small);

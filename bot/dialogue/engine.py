@@ -18,7 +18,11 @@ Order of work (each step has a reason):
 5. never silence: while handed to a person every message is acknowledged, account
    questions are still answered, cancel/"menu"/"bot" come back, and the handoff ends
    by itself after `HANDOFF_RETURN_HOURS`;
-6. log the message and its replies (backend/contacts/log.py) in the same transaction, so
+6. care after complaints: with no form open, a yes/no or "theek nahi hua" follows up a
+   resolved ticket first ("was it solved?" went out with the resolution notice:
+   bot/dialogue/flows/follow_up.py); anger, before the intent, gets one calm line and the
+   most likely help, never the help text (bot/dialogue/flows/anger.py);
+7. log the message and its replies (backend/contacts/log.py) in the same transaction, so
    staff see what was written, during a handoff too, and a rolled-back turn logs nothing."""
 
 from __future__ import annotations
@@ -33,7 +37,10 @@ from backend.contacts import contacts, conversations, links, otp
 from backend.contacts import log as conversation_log
 from backend.models import Contact
 from backend.platform.errors import DomainError
+from bot.dialogue.anger import angry
+from bot.dialogue.flows.anger import calm_reply
 from bot.dialogue.flows.base import Flow, Registry, menu
+from bot.dialogue.flows.follow_up import follow_up
 from bot.dialogue.flows.handoff import (
     ANSWERED_DURING_HANDOFF,
     back_to_bot,
@@ -255,6 +262,8 @@ class DialogueEngine:
             answered = form.answer(turn)
             if answered is not None:
                 return answered, True
+        elif (followed := follow_up(turn)) is not None:  # "was it solved?", "theek nahi hua"
+            return followed, True
         if turn.value is not None:
             return self._run_target(turn, turn.value), True
         chat = small_talk(message.text)
@@ -262,6 +271,8 @@ class DialogueEngine:
             return self._start(turn, "greet"), None
         if chat is not None:
             return self._with_reminder(turn, form, self._small_talk(chat)), None
+        if angry(message.text):  # one calm line, then the most likely help
+            return calm_reply(turn, lambda t, i: self._interrupt(t, form, i), form), True
         intent = turn.intent
         if intent in NOT_UNDERSTOOD and off_topic(message.text):
             return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None

@@ -123,7 +123,11 @@ def discom_circle(session: Any, code: str) -> int:  # noqa: ANN401 - a Session
 
 
 def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime) -> None:
-    """Consumers with real charged history, then the balance/status the transcript wants."""
+    """Consumers with real charged history, then the balance/status the transcript wants;
+    `recharges: [{amount: "500", hours_ago: 20}]` credits recharges through the ledger
+    (what "recharge not credited" looks up)."""
+    from backend.metering.recharges import credit_recharge
+
     today = local_day(now, backend.tz)
     for spec in specs:
         with backend.sessions.begin() as s:
@@ -167,6 +171,12 @@ def seed_consumers(backend: Backend, specs: list[dict[str, Any]], now: datetime)
             if spec.get("disconnected"):
                 s.execute(update(Meter).where(Meter.consumer_id == cid)
                           .values(status=MeterStatus.DISCONNECTED, status_since=now))
+        for i, paid in enumerate(spec.get("recharges") or []):
+            with backend.sessions.begin() as s:
+                credit_recharge(s, backend.rules, ca_number=s.get(Consumer, cid).ca_number,
+                                amount_paise=_paise(paid["amount"]), reference=f"UPI{cid}R{i}",
+                                source="upi", tz=backend.tz,
+                                at=now - timedelta(hours=float(paid.get("hours_ago", 1))))
 
 
 def make_backend(engine: Engine, rules: Rules, clock: Callable[[], datetime],

@@ -17,12 +17,14 @@ def default_flows() -> list[Flow]:
     from bot.dialogue.flows.menu import MenuFlow
     from bot.dialogue.flows.optout import OptFlow
     from bot.dialogue.flows.recharge import RechargeFlow
+    from bot.dialogue.flows.recharge_missing import RechargeMissingFlow
     from bot.dialogue.flows.safety import SafetyFlow
     from bot.dialogue.flows.usage import UsageFlow
 
     flows: list[Flow] = [
         MenuFlow(), BalanceFlow(), UsageFlow(), RechargeFlow(), LinkFlow(), SelectFlow(),
-        LanguageFlow(), OptFlow(), FaqFlow(), ComplaintFlow(), AppGuideFlow(), HandoffFlow()]
+        LanguageFlow(), OptFlow(), FaqFlow(), ComplaintFlow(), AppGuideFlow(), HandoffFlow(),
+        RechargeMissingFlow()]
     # Safety parks the open form of any other flow and gives it back after its yes/no.
     return [*flows, SafetyFlow(flows)]
 

@@ -90,6 +90,9 @@ class ComplaintFlow(Flow):
                             for name, key in CATEGORY_KEYS.items())
             return [Reply(N_("complaint.choose"), options=options)]
         assert category is not None
+        if category == "recharge_not_credited":  # recent recharges first, then a form
+            from bot.dialogue.flows.recharge_missing import RechargeMissingFlow
+            return RechargeMissingFlow().begin(turn, who.consumer_id, who.ca_number)
         if category == "fraud":
             turn.state.open(self.name, "fraud", consumer_id=who.consumer_id)
             return [Reply(N_("complaint.ask_fraud"))]
