@@ -27,6 +27,7 @@ from backend.metering.alert_rules import (
     Condition,
 )
 from backend.metering.disconnection import earliest_cut, negative_since_bound
+from backend.metering.reconnect import reconnect_sql
 from backend.metering.rules import Rules
 from backend.models import Account, OutboxMessage
 
@@ -131,4 +132,7 @@ class BandSql:
         out["balance_paise"] = cast(accounts.c.balance_paise, BigInteger)
         if band.with_cut_time:
             out["cut_at"] = text_value(cut_at.isoformat() if cut_at else None)
+            # The same amount the balance reply and recharge help name (one money story).
+            out["need_paise"] = cast(reconnect_sql(accounts.c.balance_paise, self.rules),
+                                     BigInteger)
         return out

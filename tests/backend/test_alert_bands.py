@@ -5,6 +5,7 @@ condition compiled to SQL agrees with the cut calendar, and quiet hours follow T
 from __future__ import annotations
 
 import copy
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.engagement.alerts import scan
-from backend.metering.alert_rules import DEFAULT_BANDS
+from backend.metering.alert_rules import DEFAULT_BANDS, DISCONNECTED_MESSAGE
 from backend.metering.counters import next_change
 from backend.metering.disconnection import earliest_cut, negative_since_bound
 from backend.metering.rules import Rules, RulesError, load_rules, parse_rules
@@ -75,7 +76,7 @@ def _outbox(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
 def test_the_shipped_bands_are_todays(rules):
     assert rules.alerts.bands == DEFAULT_BANDS
     assert [(b.name, b.severity, b.message) for b in rules.alerts.bands] == [
-        ("days_3", 1, "alert.low_balance_days"), ("days_1", 2, "alert.low_balance_days"),
+        ("days_3", 1, "alert.low_balance_days"), ("days_1", 2, "alert.low_balance_one_day"),
         ("amount", 100, "alert.low_balance_amount"), ("zero", 101, "alert.zero_balance"),
         ("negative", 102, "alert.negative_balance")]
 
@@ -90,11 +91,14 @@ def test_an_older_rules_file_still_means_the_same_bands(raw):
 
 def test_every_band_message_is_in_every_catalog_with_the_params_it_gets(rules):
     catalogs = Catalogs()
-    sent = {"balance_paise": "balance"}  # from_outbox drops the _paise of money params
+    # from_outbox drops the _paise of money params
+    sent = {"balance_paise": "balance", "need_paise": "need"}
     for band in rules.alerts.bands:
-        for language in LANGUAGES:
+        # A cut meter gets DISCONNECTED_MESSAGE with the same params (backend.alert_fanout).
+        messages = [band.message] + ([DISCONNECTED_MESSAGE] if band.with_cut_time else [])
+        for language, message in itertools.product(LANGUAGES, messages):
             assert rules.alerts.missing_messages(catalogs.messages(language)) == [], language
-            text = catalogs.lookup(band.message, language)
+            text = catalogs.lookup(message, language)
             assert text, (band.name, language)
             assert placeholders(text) <= {sent.get(p, p) for p in band.params}, band.name
 
