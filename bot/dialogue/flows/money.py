@@ -96,8 +96,15 @@ def cut_lines(turn: Turn, s: AccountSummary) -> list[Msg | None]:
              "happy_end": cut.happy_end.strftime("%H:%M")}
     balance = Money(s.balance_paise)
     if s.meter_status == "disconnected":
-        return [Msg(N_("money.cut.was_cut"), {"when": s.meter_status_since, "balance": balance}),
-                need_line(turn, s)]
+        told = story(turn, s)
+        if told.need_paise is None:  # cut with a positive balance: a fault, not the rules
+            return [Msg(N_("money.cut.since"), {"when": s.meter_status_since,
+                                                "balance": balance,
+                                                "helpline": turn.config.helpline})]
+        return [Msg(N_("money.cut.was_cut"), {
+            "when": s.meter_status_since, "balance": balance, "need": Money(told.need_paise),
+            "suggested": Money(told.suggested_paise),
+            "minutes": str(turn.config.supply_restore_minutes)})]
     if s.balance_paise < 0:
         lines: list[Msg | None] = [need_line(turn, s)]
         if s.next_disconnection_at is not None:
