@@ -79,6 +79,10 @@ class BandSql:
             return or_(test, since.is_(None))
         return test
 
+    def needs_recharge(self) -> ColumnElement[bool]:
+        """The balance is not above the reconnect threshold: a cut meter stays cut."""
+        return accounts.c.balance_paise <= self.rules.reconnect_above_paise
+
     def holds(self, conditions: tuple[Condition, ...]) -> ColumnElement[bool]:
         return and_(*(self.condition(c) for c in conditions))
 
@@ -130,9 +134,9 @@ class BandSql:
                 out["percent"] = (cast(literal(whole), BigInteger) if not part
                                   else text_value(f"{whole}.{part:02d}".rstrip("0")))
         out["balance_paise"] = cast(accounts.c.balance_paise, BigInteger)
+        # The amount the balance reply and recharge help name (one money story).
+        out["need_paise"] = cast(case((self.needs_recharge(), reconnect_sql(
+            accounts.c.balance_paise, self.rules)), else_=None), BigInteger)
         if band.with_cut_time:
             out["cut_at"] = text_value(cut_at.isoformat() if cut_at else None)
-            # The same amount the balance reply and recharge help name (one money story).
-            out["need_paise"] = cast(reconnect_sql(accounts.c.balance_paise, self.rules),
-                                     BigInteger)
         return out

@@ -97,21 +97,22 @@ def band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
     key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band.severity),
                           contacts.c.id)
 
+    # A meter already cut is told how to get the supply back, never that it "may be cut".
+    message = case((and_(meters.c.status == MeterStatus.DISCONNECTED.value,
+                         bands.needs_recharge()), literal(DISCONNECTED_MESSAGE, String)),
+                   else_=literal(band.message, String))
+
     def queue(params: ColumnElement, due: datetime | ColumnElement,
-              *where: ColumnElement, message: ColumnElement | str = band.message) -> int:
+              *where: ColumnElement) -> int:
         query = (select(*outbox_select(key, message, params, due, now))
                  .select_from(states).join(accounts, true()))
-        for table in (*joins, *([meters] if not isinstance(message, str) else [])):
+        for table in (*joins, meters):
             query = query.join(table, true())
-        return insert_from_select(conn, query.where(crossed, recipients, *where))
+        return insert_from_select(conn, query.where(
+            crossed, recipients, meters.c.consumer_id == states.c.consumer_id, *where))
 
     if not band.with_cut_time:
         return queue(json_object(conn, **bands.params(band)), bands.due(band, quiet_end))
-    # A meter already cut is told how to get the supply back, never that it "may be cut".
-    message = case((meters.c.status == MeterStatus.DISCONNECTED.value,
-                    literal(DISCONNECTED_MESSAGE, String)),
-                   else_=literal(band.message, String))
-    on_meter = meters.c.consumer_id == states.c.consumer_id
     queued = 0
     groups = conn.execute(select(accounts.c.negative_since).distinct()
                           .select_from(states.join(accounts, true())).where(crossed)).scalars()
@@ -120,8 +121,7 @@ def band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
         since_is = (accounts.c.negative_since.is_(None) if since is None else
                     accounts.c.negative_since == literal(since, Account.negative_since.type))
         queued += queue(json_object(conn, **bands.params(band, cut)),
-                        bands.due(band, quiet_end, grouped=True, cut=cut), since_is, on_meter,
-                        message=message)
+                        bands.due(band, quiet_end, grouped=True, cut=cut), since_is)
     return queued
 
 

@@ -24,10 +24,11 @@ NEGATIVE = "negative"  # balance below zero
 HOURS_BEFORE_CUT = "hours_before_cut"  # negative, and the earliest cut <= H hours away
 CONDITIONS = {DAYS_LEFT: True, AMOUNT_LEFT: True, PERCENT_OF_LAST_RECHARGE: True,
               ZERO: False, NEGATIVE: False, HOURS_BEFORE_CUT: True}
-#: Bands on these conditions only ever match a negative balance: their alerts carry `cut_at`
-#: and `need_paise` (backend.metering.reconnect), and a meter already cut gets
-#: DISCONNECTED_MESSAGE instead of the band's "may be cut" message.
+#: Bands on these conditions only ever match a negative balance: their alerts carry `cut_at`.
 CUT_CONDITIONS = frozenset({NEGATIVE, HOURS_BEFORE_CUT})
+#: What a meter already cut (and not yet above the reconnect threshold) is sent instead of
+#: any band's message: how to get the supply back, never that it "may be cut". Every alert
+#: carries `need_paise`, the reconnect amount of backend.metering.reconnect (NULL above it).
 DISCONNECTED_MESSAGE = "alert.negative_disconnected"
 #: The days band of one day says "a day", not "1 days" (the threshold is the band's).
 ONE_DAY_MESSAGE = "alert.low_balance_one_day"
@@ -72,8 +73,8 @@ class AlertBand:
     @property
     def params(self) -> frozenset[str]:
         """Every parameter the band's message may use (outbox names, e.g. balance_paise)."""
-        names = {"balance_paise", *(p for c in self.when for p in c.params)}
-        return frozenset(names | ({"cut_at", "need_paise"} if self.with_cut_time else set()))
+        names = {"balance_paise", "need_paise", *(p for c in self.when for p in c.params)}
+        return frozenset(names | ({"cut_at"} if self.with_cut_time else set()))
 
 
 DEFAULT_BANDS = (

@@ -95,7 +95,7 @@ def test_every_band_message_is_in_every_catalog_with_the_params_it_gets(rules):
     sent = {"balance_paise": "balance", "need_paise": "need"}
     for band in rules.alerts.bands:
         # A cut meter gets DISCONNECTED_MESSAGE with the same params (backend.alert_fanout).
-        messages = [band.message] + ([DISCONNECTED_MESSAGE] if band.with_cut_time else [])
+        messages = [band.message, DISCONNECTED_MESSAGE]
         for language, message in itertools.product(LANGUAGES, messages):
             assert rules.alerts.missing_messages(catalogs.messages(language)) == [], language
             text = catalogs.lookup(message, language)
@@ -169,7 +169,7 @@ def test_a_band_added_in_the_rules_file_is_scanned_and_sent_with_its_key(
     assert _scan(session_factory, rules, NOON) == {"fifth_left": 1, "amount": 1}
     percent = next(m for m in _outbox(session_factory) if m.message_key.endswith("percent"))
     assert percent.message_key == "alert.low_balance_percent"
-    assert percent.params == {"percent": 20, "balance_paise": 9000}
+    assert percent.params == {"percent": 20, "balance_paise": 9000, "need_paise": None}
     text = worker_renderer.text(percent.message_key, "en", from_outbox(percent.params))
     assert "₹90.00" in text and "20%" in text
     assert "20%" in worker_renderer.text(percent.message_key, "hi", from_outbox(percent.params))

@@ -161,6 +161,25 @@ def test_a_cut_meter_is_never_told_it_may_be_cut(session_factory, rules,
         assert "483.00" in text
 
 
+def test_a_cut_meter_at_zero_is_not_told_it_may_be_cut(session_factory, rules,
+                                                       worker_renderer: Renderer):
+    """-₹200 and cut, then exactly ₹200 recharged: still cut at ₹0.00 (not above zero)."""
+    with session_factory.begin() as session:
+        consumer = make_consumer(session, balance_paise=0)
+        session.flush()
+        link_contact(session, consumer, "whatsapp", None, at=NOON)
+        session.execute(update(Meter).where(Meter.consumer_id == consumer.id)
+                        .values(status=MeterStatus.DISCONNECTED, status_since=NOON))
+    with session_factory.begin() as session:
+        assert scan(session.connection(), rules, NOON, tz=IST).queued == {"zero": 1}
+    with session_factory() as session:
+        (message,) = session.scalars(select(OutboxMessage)).all()
+    assert message.message_key == "alert.negative_disconnected"
+    assert message.params["need_paise"] == 100
+    text = worker_renderer.text(message.message_key, "en", from_outbox(message.params))
+    assert "may be cut" not in text and "at least ₹1.00" in text
+
+
 def test_the_one_day_band_says_one_day(worker_renderer: Renderer, rules):
     band = next(b for b in rules.alerts.bands if b.name == "days_1")
     text = worker_renderer.text(band.message, "en", {"days": 1, "balance": None})
