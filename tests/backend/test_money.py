@@ -218,3 +218,28 @@ def test_rest_summary_and_balance_reply_agree(db_url, monkeypatch, tmp_path):  #
     days = body["estimated_days_left"]
     rupees = f"₹{body['average_daily_paise'] // 100}.{body['average_daily_paise'] % 100:02d}"
     assert rupees in text and f"about {days} day" in text, text
+
+
+@pytest.mark.parametrize("days_left, language, expected, never", [
+    (1, "en", "lasts about 1 day.", "1 days"),
+    (2, "en", "lasts about 2 days.", "2 day."),
+    (1, "hi", "लगभग 1 दिन चलेगा", "0 दिन"),
+    (1, "hi-Latn", "lagbhag 1 din chalega", "1 days"),
+    (0, "en", "less than a day", "0 days"),
+    (0, "hi", "एक दिन भी नहीं चलेगा", "0 दिन"),
+    (0, "hi-Latn", "ek din bhi nahi chalega", "0 din"),
+])
+def test_days_left_wording(days_left, language, expected, never):
+    from backend.metering.types import AccountSummary
+    from bot.dialogue.flows.money import estimate_line
+
+    summary = AccountSummary(
+        ca_number="100000001", name="Asha", tariff_category="DS-II", balance_paise=7_500,
+        as_of=NOON, meter_number="SM1", meter_status="connected", meter_status_since=NOON,
+        average_daily_paise=4_969, estimated_days_left=days_left, last_recharge=None,
+        negative_since=None, next_disconnection_at=None, arrears_paise=0)
+    line = estimate_line(summary)
+    assert line is not None
+    text = Renderer().text(line.key, language, line.params)
+    assert expected in text and never not in text, text
+    assert "₹49.69" in text
