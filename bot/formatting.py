@@ -38,9 +38,12 @@ class Money:
 
 @dataclass(frozen=True, slots=True)
 class Units:
-    """Energy in integer watt-hours; rendered in units (kWh), the word on the bill."""
+    """Energy in integer watt-hours; rendered in units (kWh), the word on the bill.
+    `exact`: every digit the meter gave (at least two decimals, up to three), for
+    "units × rate = amount" lines that must multiply out to the amount shown."""
 
     wh: int
+    exact: bool = False
 
 
 def from_outbox(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -96,11 +99,16 @@ def decimal_indian(value: Decimal | float | int, places: int = 2) -> str:
     return f"{sign}{group_indian(int(whole))}" + (f".{frac}" if frac else "")
 
 
-def units(wh: int, language: str) -> str:
-    """Watt-hours as units: 12500 -> '12.5 यूनिट' / '12.5 unit' / '12.5 units'."""
+def units(wh: int, language: str, *, exact: bool = False) -> str:
+    """Watt-hours as units: 12500 -> '12.5 यूनिट' / '12.5 unit' / '12.5 units'; exact:
+    4002 -> '4.002 units', 4000 -> '4.00 units' (never rounded to '4')."""
     amount = Decimal(int(wh)) / 1000
     one, many = _UNIT.get(language, _UNIT["en"])
-    return f"{decimal_indian(amount)} {one if amount == 1 else many}"
+    text = decimal_indian(amount)
+    if exact:  # Wh are whole: three decimals hold every digit
+        whole, _, frac = decimal_indian(amount, 3).partition(".")
+        text = f"{whole}.{frac.ljust(2, '0')}"
+    return f"{text} {one if amount == 1 else many}"
 
 
 def format_day(value: date, language: str) -> str:

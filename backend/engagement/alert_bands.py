@@ -27,6 +27,7 @@ from backend.metering.alert_rules import (
     Condition,
 )
 from backend.metering.disconnection import earliest_cut, negative_since_bound
+from backend.metering.reconnect import reconnect_sql
 from backend.metering.rules import Rules
 from backend.models import Account, OutboxMessage
 
@@ -77,6 +78,10 @@ class BandSql:
         if unknown is not None and unknown - self.now <= within:
             return or_(test, since.is_(None))
         return test
+
+    def needs_recharge(self) -> ColumnElement[bool]:
+        """The balance is not above the reconnect threshold: a cut meter stays cut."""
+        return accounts.c.balance_paise <= self.rules.reconnect_above_paise
 
     def holds(self, conditions: tuple[Condition, ...]) -> ColumnElement[bool]:
         return and_(*(self.condition(c) for c in conditions))
@@ -129,6 +134,9 @@ class BandSql:
                 out["percent"] = (cast(literal(whole), BigInteger) if not part
                                   else text_value(f"{whole}.{part:02d}".rstrip("0")))
         out["balance_paise"] = cast(accounts.c.balance_paise, BigInteger)
+        # The amount the balance reply and recharge help name (one money story).
+        out["need_paise"] = cast(case((self.needs_recharge(), reconnect_sql(
+            accounts.c.balance_paise, self.rules)), else_=None), BigInteger)
         if band.with_cut_time:
             out["cut_at"] = text_value(cut_at.isoformat() if cut_at else None)
         return out

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Connection,
     String,
     and_,
+    case,
     cast,
     exists,
     func,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from backend.engagement.alert_bands import BandSql
 from backend.messaging.bulk import idempotency_key, insert_from_select, json_object, pending
 from backend.messaging.reach import PushChannels
-from backend.metering.alert_rules import AlertBand
+from backend.metering.alert_rules import DISCONNECTED_MESSAGE, AlertBand
 from backend.metering.disconnection import earliest_cut
 from backend.models import (
     Account,
@@ -33,7 +34,9 @@ from backend.models import (
     Contact,
     ContactLink,
     EventKind,
+    Meter,
     MeterEvent,
+    MeterStatus,
 )
 
 accounts = Account.__table__
@@ -42,6 +45,7 @@ consumers = Consumer.__table__
 contacts = Contact.__table__
 links = ContactLink.__table__
 events = MeterEvent.__table__
+meters = Meter.__table__
 
 EVENT_KEYS = {EventKind.RECHARGE_CREDITED.value: "alert.recharge_credited",
               EventKind.RECONNECTED.value: "alert.reconnected"}
@@ -93,13 +97,19 @@ def band_fanout(conn: Connection, bands: BandSql, band: AlertBand,
     key = idempotency_key("alert", states.c.consumer_id, states.c.epoch, str(band.severity),
                           contacts.c.id)
 
+    # A meter already cut is told how to get the supply back, never that it "may be cut".
+    message = case((and_(meters.c.status == MeterStatus.DISCONNECTED.value,
+                         bands.needs_recharge()), literal(DISCONNECTED_MESSAGE, String)),
+                   else_=literal(band.message, String))
+
     def queue(params: ColumnElement, due: datetime | ColumnElement,
               *where: ColumnElement) -> int:
-        query = (select(*outbox_select(key, band.message, params, due, now))
+        query = (select(*outbox_select(key, message, params, due, now))
                  .select_from(states).join(accounts, true()))
-        for table in joins:
+        for table in (*joins, meters):
             query = query.join(table, true())
-        return insert_from_select(conn, query.where(crossed, recipients, *where))
+        return insert_from_select(conn, query.where(
+            crossed, recipients, meters.c.consumer_id == states.c.consumer_id, *where))
 
     if not band.with_cut_time:
         return queue(json_object(conn, **bands.params(band)), bands.due(band, quiet_end))

@@ -26,6 +26,12 @@ CONDITIONS = {DAYS_LEFT: True, AMOUNT_LEFT: True, PERCENT_OF_LAST_RECHARGE: True
               ZERO: False, NEGATIVE: False, HOURS_BEFORE_CUT: True}
 #: Bands on these conditions only ever match a negative balance: their alerts carry `cut_at`.
 CUT_CONDITIONS = frozenset({NEGATIVE, HOURS_BEFORE_CUT})
+#: What a meter already cut (and not yet above the reconnect threshold) is sent instead of
+#: any band's message: how to get the supply back, never that it "may be cut". Every alert
+#: carries `need_paise`, the reconnect amount of backend.metering.reconnect (NULL above it).
+DISCONNECTED_MESSAGE = "alert.negative_disconnected"
+#: The days band of one day says "a day", not "1 days" (the threshold is the band's).
+ONE_DAY_MESSAGE = "alert.low_balance_one_day"
 
 
 class AlertRulesError(ValueError):
@@ -67,13 +73,13 @@ class AlertBand:
     @property
     def params(self) -> frozenset[str]:
         """Every parameter the band's message may use (outbox names, e.g. balance_paise)."""
-        names = {"balance_paise", *(p for c in self.when for p in c.params)}
+        names = {"balance_paise", "need_paise", *(p for c in self.when for p in c.params)}
         return frozenset(names | ({"cut_at"} if self.with_cut_time else set()))
 
 
 DEFAULT_BANDS = (
     AlertBand("days_3", 1, (Condition(DAYS_LEFT, 3),), "alert.low_balance_days"),
-    AlertBand("days_1", 2, (Condition(DAYS_LEFT, 1),), "alert.low_balance_days"),
+    AlertBand("days_1", 2, (Condition(DAYS_LEFT, 1),), ONE_DAY_MESSAGE),
     AlertBand("amount", 100, (Condition(AMOUNT_LEFT, 5000),), "alert.low_balance_amount"),
     AlertBand("zero", 101, (Condition(ZERO),), "alert.zero_balance"),
     AlertBand("negative", 102, (Condition(NEGATIVE),), "alert.negative_balance",
@@ -186,7 +192,8 @@ def _legacy_bands(raw: Mapping) -> tuple[AlertBand, ...]:
         raise AlertRulesError("alerts.days_left must be positive")
     amount = (_number("amount", AMOUNT_LEFT, raw["balance_at_or_below"], 100)
               if "balance_at_or_below" in raw else 5000)
-    legacy = [AlertBand(f"days_{d}", i, (Condition(DAYS_LEFT, d),), "alert.low_balance_days")
+    legacy = [AlertBand(f"days_{d}", i, (Condition(DAYS_LEFT, d),),
+                        ONE_DAY_MESSAGE if d == 1 else "alert.low_balance_days")
               for i, d in enumerate(days, 1)]
     return (*legacy, AlertBand("amount", 100, (Condition(AMOUNT_LEFT, amount),),
                                "alert.low_balance_amount"), *DEFAULT_BANDS[3:])

@@ -193,7 +193,7 @@ def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> Apply
 
     Runs in the caller's transaction; idempotent (a second run charges nobody). Also moves
     each charged account's recent-spend window and stamps it with a new change value."""
-    window = rules.average_days
+    window, duty_bp = rules.average_days, rules.charges.duty_bp
     recent_spend.ensure_window(conn, rules)
     _refresh_statistics(conn, "daily_readings")
     conn.execute(insert(ledger).from_select(_CHARGE_COLUMNS, charge_select(rules, day, now)))
@@ -204,7 +204,10 @@ def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> Apply
     charged_rows = (
         select(today.c.consumer_id, today.c.amount_paise, today.c.mtd_before_wh,
                today.c.units_wh, today.c.arrears_paise,
-               gone.c.amount_paise.label("dropped"))
+               recent_spend.recurring(today.c.amount_paise, today.c.fixed_paise,
+                                      duty_bp).label("recurring"),
+               recent_spend.recurring(gone.c.amount_paise, gone.c.fixed_paise,
+                                      duty_bp).label("dropped"))
         .select_from(today.outerjoin(gone, and_(
             gone.c.consumer_id == today.c.consumer_id,
             false() if left_window is None else gone.c.day == left_window,
@@ -232,8 +235,8 @@ def apply_day(conn: Connection, rules: Rules, day: date, now: datetime) -> Apply
                 else_=accounts.c.negative_since,
             ),
             change_seq=seq,
-            **recent_spend.moved_window(day, window, charged_rows.c.amount_paise,
-                                        charged_rows.c.dropped),
+            **recent_spend.moved_window(day, window, charged_rows.c.recurring,
+                                        charged_rows.c.dropped, duty_bp),
         )
     ).rowcount
     turned_negative = _record_turned_negative(conn, day, now)

@@ -20,7 +20,9 @@ from backend.platform.dialect import insert_for
 counters = Counter.__table__
 
 ACCOUNT_CHANGES = "account_changes"
-SPEND_WINDOW = "recent_spend_window"
+# The window the recent sums were kept for; renamed when they came to leave out the monthly
+# fixed charge, so sums kept the old way are rebuilt once (recent_spend.ensure_window).
+SPEND_WINDOW = "recent_spend_window_recurring"
 
 
 def get(conn: Connection, name: str) -> int | None:

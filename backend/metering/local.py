@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.metering import estimate
 from backend.metering.disconnection import earliest_cut
 from backend.metering.rules import Rules, Tariff
 from backend.metering.types import (
@@ -63,18 +64,13 @@ _SUMMARY = (select(Consumer, Account, Meter)
 def recent_average(account: Account) -> int | None:
     """Average daily charge over the account's recent-spend window (backend.recent_spend),
     the same numbers the alert scan's days-left bands use, so a reply and an alert agree."""
-    if account.recent_charge_days <= 0 or account.recent_spend_paise <= 0:
-        return None
-    return (account.recent_spend_paise + account.recent_charge_days // 2) \
-        // account.recent_charge_days
+    return estimate.average_daily(account.recent_spend_paise, account.recent_charge_days)
 
 
 def days_left(account: Account) -> int | None:
-    """Whole days the balance lasts at the recent spend: floor(balance × days / spend),
-    exactly the alert scan's comparison (no rounding of the average in between)."""
-    if account.balance_paise <= 0 or recent_average(account) is None:
-        return None
-    return account.balance_paise * account.recent_charge_days // account.recent_spend_paise
+    """Whole days the balance lasts at the recent spend (backend.metering.estimate)."""
+    return estimate.days_left(account.balance_paise, account.recent_spend_paise,
+                              account.recent_charge_days)
 
 
 _CHARGE_COLUMNS = (LedgerEntry.day, LedgerEntry.amount_paise, LedgerEntry.units_wh,

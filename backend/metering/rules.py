@@ -101,6 +101,7 @@ class Rules:
     disconnection: DisconnectionRules
     average_days: int
     alerts: AlertRules = AlertRules()
+    reconnect_above_paise: int = 0  # supply returns once the balance is above this
     promotional_hours: LocalHours = PROMOTIONAL_HOURS  # promotional broadcasts only then
 
     def tariff(self, code: str) -> Tariff:
@@ -173,6 +174,8 @@ def parse_rules(raw: dict) -> Rules:
             ),
             average_days=int(raw.get("estimate", {}).get("average_days", 7)),
             alerts=parse_alerts(raw.get("alerts")),
+            reconnect_above_paise=rupees_to_paise(
+                raw["recharge"].get("reconnect_above", "0.00")),
             promotional_hours=_promotional_hours(raw.get("broadcasts")),
         )
     except AlertRulesError as exc:

@@ -132,7 +132,7 @@ class Renderer:
         if isinstance(v, Money):
             return rupees(v.paise)
         if isinstance(v, Units):
-            return units(v.wh, language)
+            return units(v.wh, language, exact=v.exact)
         if isinstance(v, bool):
             return self.text("common.yes" if v else "common.no", language)
         if isinstance(v, int):

@@ -5,6 +5,7 @@ condition compiled to SQL agrees with the cut calendar, and quiet hours follow T
 from __future__ import annotations
 
 import copy
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.engagement.alerts import scan
-from backend.metering.alert_rules import DEFAULT_BANDS
+from backend.metering.alert_rules import DEFAULT_BANDS, DISCONNECTED_MESSAGE
 from backend.metering.counters import next_change
 from backend.metering.disconnection import earliest_cut, negative_since_bound
 from backend.metering.rules import Rules, RulesError, load_rules, parse_rules
@@ -75,7 +76,7 @@ def _outbox(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
 def test_the_shipped_bands_are_todays(rules):
     assert rules.alerts.bands == DEFAULT_BANDS
     assert [(b.name, b.severity, b.message) for b in rules.alerts.bands] == [
-        ("days_3", 1, "alert.low_balance_days"), ("days_1", 2, "alert.low_balance_days"),
+        ("days_3", 1, "alert.low_balance_days"), ("days_1", 2, "alert.low_balance_one_day"),
         ("amount", 100, "alert.low_balance_amount"), ("zero", 101, "alert.zero_balance"),
         ("negative", 102, "alert.negative_balance")]
 
@@ -90,11 +91,14 @@ def test_an_older_rules_file_still_means_the_same_bands(raw):
 
 def test_every_band_message_is_in_every_catalog_with_the_params_it_gets(rules):
     catalogs = Catalogs()
-    sent = {"balance_paise": "balance"}  # from_outbox drops the _paise of money params
+    # from_outbox drops the _paise of money params
+    sent = {"balance_paise": "balance", "need_paise": "need"}
     for band in rules.alerts.bands:
-        for language in LANGUAGES:
+        # A cut meter gets DISCONNECTED_MESSAGE with the same params (backend.alert_fanout).
+        messages = [band.message, DISCONNECTED_MESSAGE]
+        for language, message in itertools.product(LANGUAGES, messages):
             assert rules.alerts.missing_messages(catalogs.messages(language)) == [], language
-            text = catalogs.lookup(band.message, language)
+            text = catalogs.lookup(message, language)
             assert text, (band.name, language)
             assert placeholders(text) <= {sent.get(p, p) for p in band.params}, band.name
 
@@ -165,7 +169,7 @@ def test_a_band_added_in_the_rules_file_is_scanned_and_sent_with_its_key(
     assert _scan(session_factory, rules, NOON) == {"fifth_left": 1, "amount": 1}
     percent = next(m for m in _outbox(session_factory) if m.message_key.endswith("percent"))
     assert percent.message_key == "alert.low_balance_percent"
-    assert percent.params == {"percent": 20, "balance_paise": 9000}
+    assert percent.params == {"percent": 20, "balance_paise": 9000, "need_paise": None}
     text = worker_renderer.text(percent.message_key, "en", from_outbox(percent.params))
     assert "₹90.00" in text and "20%" in text
     assert "20%" in worker_renderer.text(percent.message_key, "hi", from_outbox(percent.params))

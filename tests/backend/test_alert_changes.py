@@ -50,13 +50,16 @@ def _account(sessions: sessionmaker[Session], cid: int) -> Account:
 
 
 def _from_ledger(sessions: sessionmaker[Session], cid: int, window: int) -> tuple[int, int]:
-    """(Σ spend, charge days) over the window ending at the last charged day, the slow way."""
+    """(Σ recurring spend, charge days) over the window ending at the last charged day, the
+    slow way: each charge without the monthly fixed charge and its duty (6%)."""
     with sessions() as session:
         last = session.get(Account, cid).last_charged_day
-        rows = session.scalars(select(LedgerEntry.amount_paise).where(
+        rows = session.execute(select(LedgerEntry.amount_paise, LedgerEntry.fixed_paise).where(
             LedgerEntry.consumer_id == cid, LedgerEntry.kind == LedgerKind.CHARGE,
             LedgerEntry.day > last - timedelta(days=window), LedgerEntry.day <= last)).all()
-    return -sum(rows), len(rows)
+    spend = [max(0, -amount - (fixed or 0) - ((fixed or 0) * 600 + 5000) // 10000)
+             for amount, fixed in rows]
+    return sum(spend), len(rows)
 
 
 def _charge(sessions: sessionmaker[Session], rules: Rules, day: date,
@@ -169,8 +172,8 @@ def test_scan_after_apply_day_then_nothing(engine, session_factory, rules):
         ids = [make_consumer(session, balance_paise=b).id for b in (30_000, 12_000, 900_000)]
         for cid in ids:
             _link(session, cid)
-    for i in range(3):
-        _charge(session_factory, rules, DAY0 + timedelta(days=i), dict.fromkeys(ids, 8000))
+    for i in range(3):  # past the 125 free units: a recurring spend beyond the fixed charge
+        _charge(session_factory, rules, DAY0 + timedelta(days=i), dict.fromkeys(ids, 60_000))
     spend = _account(session_factory, ids[0]).recent_spend_paise // 3  # paise a day
     assert spend > 0
     result = run_scan(engine, rules, NOW, tz=IST)
@@ -306,7 +309,9 @@ def test_migration_0005_backfills_and_goes_down(fresh_url: str):
             assert [tuple(r) for r in rows] == [(1, sum(100 + b for b in range(7)), 7, 1),
                                                 (2, 0, 0, 1)]
             assert counters.current_change(conn) == 1
-            assert counters.get(conn, counters.SPEND_WINDOW) == 7
+            assert counters.get(conn, "recent_spend_window") == 7
+            # Sums with the monthly fixed charge: the first charge run or scan rebuilds them.
+            assert counters.get(conn, counters.SPEND_WINDOW) is None
             assert conn.execute(select(func.count()).select_from(Account)).scalar_one() == 2
     finally:
         eng.dispose()

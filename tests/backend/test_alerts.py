@@ -110,7 +110,7 @@ def test_days_left_bands_from_the_recent_average(session_factory, rules,
         _link(session, rich, "sms")
     assert _scan(session_factory, rules) == {"days_3": 1}
     (message,) = _outbox(session_factory)
-    assert message.params == {"days": 3, "balance_paise": 25000}
+    assert message.params == {"days": 3, "balance_paise": 25000, "need_paise": None}
     _set(session_factory, cid, balance_paise=9000)  # under a day left
     assert _scan(session_factory, rules) == {"days_1": 1}
     params = from_outbox(_outbox(session_factory)[1].params)

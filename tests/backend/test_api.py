@@ -97,13 +97,19 @@ def test_summary_shape(client: TestClient, charged: str) -> None:
     assert body["meter_status"] == "connected"
     assert _is_int(body["balance_paise"]) and _is_int(body["arrears_paise"])
     assert body["balance_paise"] == 100_000 - sum(d["charge_paise"] for d in usage)
-    # The recent spend: the charged days of the last week (consecutive here), the numbers
-    # the alert scan's days-left bands use too.
-    week = [d["charge_paise"] for d in
-            client.get(f"/api/v1/consumers/{charged}/usage?days=7", headers=OP).json()]
-    assert _is_int(body["average_daily_paise"])
-    assert body["average_daily_paise"] == (sum(week) + len(week) // 2) // len(week)
-    assert body["estimated_days_left"] == body["balance_paise"] * len(week) // sum(week)
+    # The recent spend: the charged days of the last week (consecutive here) without the
+    # monthly fixed charge and its 6% duty, the numbers the alert scan's bands use too.
+    week = [d["charge_paise"] - sum(f + (f * 600 + 5000) // 10000 for f in
+                                    (line["amount_paise"] for line in d["lines"]
+                                     if line["kind"] == "fixed"))
+            for d in client.get(f"/api/v1/consumers/{charged}/usage?days=7",
+                                headers=OP).json()]
+    if sum(week) == 0:  # all inside the 125 free units: only the fixed charge was paid
+        assert body["average_daily_paise"] is None and body["estimated_days_left"] is None
+    else:
+        assert _is_int(body["average_daily_paise"])
+        assert body["average_daily_paise"] == (sum(week) + len(week) // 2) // len(week)
+        assert body["estimated_days_left"] == body["balance_paise"] * len(week) // sum(week)
     _aware(body["as_of"])
     _aware(body["meter_status_since"])
     assert body["last_recharge"] is None and body["next_disconnection_at"] is None

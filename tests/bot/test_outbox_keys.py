@@ -55,7 +55,11 @@ PARAMS: dict[str, dict[str, object]] = {
     "alert.zero_balance": {"balance_paise": 0},
     # rules.yml: a band ready to switch on (backend/engagement/alert_bands.py)
     "alert.low_balance_percent": {"percent": 20, "balance_paise": 9_000},
-    "alert.negative_balance": {"balance_paise": -2_350, "cut_at": "2026-07-06T04:30:00+00:00"},
+    "alert.negative_balance": {"balance_paise": -2_350, "cut_at": "2026-07-06T04:30:00+00:00",
+                               "need_paise": 2_400},
+    "alert.negative_disconnected": {"balance_paise": -2_350, "need_paise": 2_400,
+                                    "cut_at": "2026-07-06T04:30:00+00:00"},
+    "alert.low_balance_one_day": {"days": 1, "balance_paise": 3_450},
     "alert.recharge_credited": {"amount_paise": 50_000, "balance_paise": 52_345},
     "alert.reconnected": {"amount_paise": None, "balance_paise": 12_000},
     # backend/engagement/broadcasts/fanout.py and notices.py

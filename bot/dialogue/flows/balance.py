@@ -1,7 +1,7 @@
 """Balance: how much is left, as of when, how long it lasts, the last recharge and the
 meter. A negative balance says exactly how much to recharge and when a cut can come; a cut
 meter says what brings the supply back. Numbers come from the metering service and the
-rules file, never from this module."""
+rules file (amounts through bot.dialogue.flows.money), never from this module."""
 
 from __future__ import annotations
 
@@ -10,30 +10,18 @@ from decimal import Decimal
 from backend.metering.types import AccountSummary
 from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
+from bot.dialogue.flows import money
 from bot.dialogue.flows.base import Flow
 from bot.dialogue.flows.gate import require_consumer
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_, Money, Msg
 
-WEEK = 7
-ROUND_TO_PAISE = 100_00  # suggest recharges in whole hundreds of rupees
-
 AFTER_BALANCE = (
     Option(N_("balance.option.usage"), "intent:usage_history"),
     Option(N_("balance.option.recharge"), "intent:recharge_help"),
     Option(N_("balance.option.menu"), "menu"),
 )
-
-
-def round_up(paise: int, step: int = ROUND_TO_PAISE) -> int:
-    return -(-paise // step) * step
-
-
-def suggested_recharge(summary: AccountSummary, minimum_paise: int) -> int:
-    """Enough to clear the negative balance and last about a week, in whole hundreds."""
-    week = (summary.average_daily_paise or 0) * WEEK
-    return round_up(max(-summary.balance_paise + max(week, minimum_paise), minimum_paise))
 
 
 class BalanceFlow(Flow):
@@ -57,26 +45,13 @@ class BalanceFlow(Flow):
                                         "as_of": s.as_of}),
         ]
         disconnected = s.meter_status == "disconnected"
-        if disconnected:
-            need = max(-s.balance_paise, 0)
-            lines.append(Msg(N_("balance.disconnected"), {
-                "need": Money(need),
-                "suggested": Money(suggested_recharge(s, turn.config.suggested_recharge_paise)),
-                "minutes": str(turn.config.supply_restore_minutes)}))
-        elif s.balance_paise < 0:
-            lines.append(Msg(N_("balance.negative"), {
-                "need": Money(-s.balance_paise),
-                "suggested": Money(suggested_recharge(s, turn.config.suggested_recharge_paise)),
-            }))
-            if s.next_disconnection_at is not None:
-                lines.append(Msg(N_("balance.cut_from"), {
-                    "when": s.next_disconnection_at,
-                    "happy_start": cut_rules.happy_start.strftime("%H:%M"),
-                    "happy_end": cut_rules.happy_end.strftime("%H:%M")}))
-        elif s.estimated_days_left is not None:
-            lines.append(Msg(N_("balance.days_left"), {
-                "days": str(s.estimated_days_left),
-                "average": Money(s.average_daily_paise or 0)}))
+        lines.append(money.need_line(turn, s))  # the same amounts as every other reply
+        if not disconnected and s.balance_paise < 0 and s.next_disconnection_at is not None:
+            lines.append(Msg(N_("balance.cut_from"), {
+                "when": s.next_disconnection_at,
+                "happy_start": cut_rules.happy_start.strftime("%H:%M"),
+                "happy_end": cut_rules.happy_end.strftime("%H:%M")}))
+        lines.append(money.estimate_line(s))
         if s.last_recharge is not None:
             lines.append(Msg(N_("balance.last_recharge"), {
                 "amount": Money(s.last_recharge.amount_paise),

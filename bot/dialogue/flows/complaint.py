@@ -20,7 +20,7 @@ from backend.contacts.links import LinkedConsumer
 from backend.models import Consumer
 from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
-from bot.dialogue.flows.balance import suggested_recharge
+from bot.dialogue.flows import money
 from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes, menu
 from bot.dialogue.flows.gate import pick_connection
 from bot.dialogue.flows.usage import asked_explanation, explanation
@@ -115,9 +115,10 @@ class ComplaintFlow(Flow):
         helpline = turn.config.helpline
         if s.balance_paise < 0:
             turn.state.close()
+            told = money.story(turn, s)  # the amounts of every other reply
             return [compose([Msg(N_("complaint.triage.negative"), {
-                "balance": Money(s.balance_paise), "need": Money(-s.balance_paise),
-                "suggested": Money(suggested_recharge(s, turn.config.suggested_recharge_paise)),
+                "balance": Money(s.balance_paise), "need": Money(told.need_paise or 0),
+                "suggested": Money(told.suggested_paise),
                 "minutes": str(turn.config.supply_restore_minutes)})],
                 (Option(N_("balance.option.recharge"), "intent:recharge_help"),
                  Option(N_("complaint.option.file_anyway"), f"complaint:file:{category}"),

@@ -1,20 +1,24 @@
 """Questions about prepaid rules. The words are catalog texts; every number in them
 (happy hours, grace, holidays, rebate, free units, emergency credit) comes from the rules
 and assistant files, so a tariff order changes no code. The topic is picked by keywords;
-an unclear question gets the list of topics."""
+an unclear question gets the list of topics. A verified contact's "when will it be cut"
+is answered from its account, and its negative-balance and emergency-credit answers carry
+its own amounts (bot.dialogue.flows.money)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from bot.dialogue.compose import compose
 from bot.dialogue.facts import fact_params
+from bot.dialogue.flows import money
 from bot.dialogue.flows.balance import percent
 from bot.dialogue.flows.base import Flow
 from bot.dialogue.keywords import normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
-from bot.i18n import N_
+from bot.i18n import N_, Money, Msg
 
 # Checked in order: the first topic whose pattern matches wins.
 TOPICS: tuple[tuple[str, str], ...] = (
@@ -32,6 +36,7 @@ TOPICS: tuple[tuple[str, str], ...] = (
     ("smart_meter", r"smart|स्मार्ट|old meter|पुराने|purane|tez|तेज|fast|prepaid|प्रीपेड"),
 )
 _COMPILED = tuple((name, re.compile(pattern)) for name, pattern in TOPICS)
+MORE = (Option(N_("faq.more"), "faq:list"), Option(N_("balance.option.menu"), "menu"))
 ORDER = ("happy_hours", "negative_balance", "emergency_credit", "rebate", "free_units",
          "fixed_charge", "smart_meter", "safety", "fraud", "arrears")
 
@@ -49,6 +54,11 @@ class FaqFlow(Flow):
     intents = ("faq_prepaid",)
 
     def start(self, turn: Turn, intent: str) -> list[Reply]:
+        if money.asks_cut_time(turn.text):
+            summary = money.known_summary(turn)
+            if summary is not None:
+                return [compose(money.cut_lines(turn, summary), MORE, urgent=(
+                    summary.balance_paise < 0 or summary.meter_status == "disconnected"))]
         topic = topic_of(turn.text)
         if topic is None:
             return [self.topics()]
@@ -63,9 +73,19 @@ class FaqFlow(Flow):
             Option(f"faq.topic.{t}", f"faq:{t}") for t in ORDER))
 
     def answer_topic(self, turn: Turn, topic: str) -> Reply:
-        return Reply(f"faq.{topic}", self.facts(turn),
-                     (Option(N_("faq.more"), "faq:list"),
-                      Option(N_("balance.option.menu"), "menu")))
+        general = Msg(f"faq.{topic}", self.facts(turn))
+        if topic not in ("negative_balance", "emergency_credit"):
+            return compose([general], MORE)
+        summary = money.known_summary(turn)
+        if summary is None:
+            return compose([general], MORE)
+        told = money.story(turn, summary)
+        if topic == "emergency_credit" and not told.emergency_credit and told.need_paise:
+            # A cut meter: the button will not help; say what will, with its amounts.
+            return compose([Msg(N_("money.emergency_not_now"), {
+                "need": Money(told.need_paise or 0), "suggested": Money(told.suggested_paise),
+                "minutes": str(turn.config.supply_restore_minutes)})], MORE, urgent=True)
+        return compose([general, money.need_line(turn, summary)], MORE)
 
     @staticmethod
     def facts(turn: Turn) -> dict[str, Any]:

@@ -1,11 +1,13 @@
-"""Recharge help: only the official ways (from configuration), the minimum amount, and a
-fraud warning, because fake "recharge links" and calls are a common scam. Open to everyone:
-it shows no account data."""
+"""Recharge help: only the official ways (from configuration), how much, and a fraud
+warning, because fake "recharge links" and calls are a common scam. Open to everyone; a
+verified contact whose balance is negative or cut hears its own amount to reconnect (the
+balance reply's, bot.dialogue.flows.money), never the generic minimum."""
 
 from __future__ import annotations
 
 from bot.dialogue.compose import compose
 from bot.dialogue.facts import fact_params
+from bot.dialogue.flows import money
 from bot.dialogue.flows.base import Flow
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
@@ -28,9 +30,16 @@ class RechargeFlow(Flow):
         params = fact_params(turn, website="recharge_website")  # the consumer's discom's
         lines: list[Msg | None] = [Msg(N_("recharge.intro"))]
         lines += [Msg(CHANNEL_KEYS[c], params) for c in cfg.recharge_channels if c in CHANNEL_KEYS]
-        lines.append(Msg(N_("recharge.minimum"), {
-            "minimum": Money(turn.rules.recharge_min_paise),
-            "suggested": Money(cfg.suggested_recharge_paise)}))
+        summary = money.known_summary(turn)
+        need = None if summary is None else money.need_line(turn, summary)
+        if need is not None:
+            lines.append(need)
+        else:
+            suggested = (cfg.suggested_recharge_paise if summary is None
+                         else money.story(turn, summary).suggested_paise)
+            lines.append(Msg(N_("recharge.minimum"), {
+                "minimum": Money(turn.rules.recharge_min_paise),
+                "suggested": Money(suggested)}))
         lines.append(Msg(N_("recharge.fraud"), {"helpline": cfg.helpline}))
         return [compose(lines, (Option(N_("menu.option.balance"), "intent:check_balance"),
                                 Option(N_("balance.option.menu"), "menu")))]

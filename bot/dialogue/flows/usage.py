@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from backend.metering import estimate
 from backend.metering.types import ChargeExplanation, DailyUsage
 from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
@@ -213,7 +214,7 @@ def _total(key: str, rows: list[DailyUsage], since: date | None = None) -> Msg:
     units = sum(r.units_wh for r in rows)
     amount = sum(r.charge_paise for r in rows)
     return Msg(key, {"days": str(len(rows)), "units": Units(units), "amount": Money(amount),
-                     "average": Money(amount // len(rows)),
+                     "average": Money(estimate.average_daily(amount, len(rows)) or 0),
                      "since": since or rows[-1].day, "first": rows[-1].day,
                      "last": rows[0].day})
 
@@ -222,12 +223,12 @@ def explanation(turn: Turn, e: ChargeExplanation) -> Reply:
     """The day's deduction, one catalog line per charge line, then what to do next."""
     charges = turn.rules.charges
     lines: list[Msg | None] = [Msg(N_("usage.explain"), {
-        "day": e.day, "units": Units(e.units_wh), "total": Money(e.total_paise)})]
+        "day": e.day, "units": Units(e.units_wh, exact=True), "total": Money(e.total_paise)})]
     for line in e.lines:
         amount = Money(abs(line.amount_paise))
         if line.kind == "energy":
             lines.append(Msg(N_("usage.line.energy"), {
-                "units": Units(line.units_wh or 0), "rate": Money(line.rate_paise or 0),
+                "units": Units(line.units_wh or 0, exact=True), "rate": Money(line.rate_paise or 0),
                 "amount": amount}))
         elif line.kind == "free_units":
             lines.append(Msg(N_("usage.line.free_units"), {
