@@ -14,6 +14,9 @@ from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
 from bot.i18n import N_
 
+#: Below this confidence a guessed "talk to a person" is offered (yes/no), not carried out:
+#: keyboard mash ("aaaaaaaa") scores about 0.5 for it, and a handoff silences the bot.
+HAND_OVER_SURE = 0.7
 #: Still answered by the bot while a person has the conversation: they only read.
 ANSWERED_DURING_HANDOFF = frozenset({"check_balance", "usage_history", "complaint_status"})
 
@@ -64,6 +67,10 @@ class HandoffFlow(Flow):
     intents = ("human_handoff",)
 
     def start(self, turn: Turn, intent: str) -> list[Reply]:
+        """Hand over when asked plainly (or the menu option was picked); a weak guess only
+        offers a person."""
+        if turn.value is None and turn.parse.intent.confidence < HAND_OVER_SURE:
+            return offer_person(turn)
         return hand_over(turn, "asked")
 
     def answer(self, turn: Turn) -> list[Reply] | None:
