@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.contacts import contacts, conversations, links
 from backend.models import Contact
 from backend.platform.errors import DomainError
-from bot.dialogue.flows.base import Flow, Registry, menu
+from bot.dialogue.flows.base import Flow, Registry, cancels_form, menu
 from bot.dialogue.flows.handoff import (
     ANSWERED_DURING_HANDOFF,
     back_to_bot,
@@ -136,6 +136,9 @@ class DialogueEngine:
         if (urgent := safety_first(turn)) is not None:  # every state, before all else
             return urgent, True
         kind = keyword(message.text) if message.button_payload is None else None
+        if kind is None and state.in_form and message.button_payload is None \
+                and cancels_form(message.text):
+            kind = "cancel"  # "complaint cancel kar do": never the details of the form
         if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
             return self._handed_off(turn, kind)
         if kind == "cancel":
@@ -259,10 +262,12 @@ class DialogueEngine:
     # --- persistence ---------------------------------------------------------------------
     def _save(self, session: Session, contact: Contact, state: DialogueState,
               replies: list[Reply], failures: int, now: datetime, *, had_state: bool) -> None:
-        """Keep the open form, the values behind the last numbered list and the failure
-        count; delete the row when there is nothing to keep (if there was one)."""
-        shown = [r for r in replies if r.options]
-        state.options = [o.value for o in shown[-1].options] if shown else []
+        """Keep the open form, the values behind the numbered list of the last reply and the
+        failure count; delete the row when there is nothing to keep (if there was one).
+        Only the last reply's options count: after an answer with options comes a form's
+        question again ("details, please"), a number answers that question, not the list
+        above it."""
+        state.options = [o.value for o in replies[-1].options] if replies else []
         if state.is_empty() and failures == 0:
             if had_state:
                 conversations.clear_state(session, contact.id)

@@ -6,6 +6,8 @@ engine can treat the message as an interruption instead of a wrong answer."""
 
 from __future__ import annotations
 
+import re
+
 from bot.dialogue.keywords import normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
@@ -89,3 +91,56 @@ def is_no(turn: Turn) -> bool:
     if turn.value is not None:
         return turn.value == "no"
     return turn.intent == "deny" or _first_word(turn) in NO_WORDS
+
+
+# --- free-text slots: is this message the answer, or something else? ----------------------
+
+#: Questions a form's free-text slot (complaint details, CA number, OTP, an amount) must not
+#: take as its answer: the engine answers them and then reminds the form.
+OTHER_INTENTS = frozenset({"check_balance", "usage_history", "recharge_help",
+                           "complaint_status", "app_install_help", "faq_prepaid",
+                           "human_handoff", "change_language"})
+#: Of those, the ones that need a verified connection (asked before linking is finished).
+ACCOUNT_INTENTS = frozenset({"check_balance", "usage_history"})
+#: The classifier must be this sure; a free-text answer is often on the same subject.
+STRONG = 0.8
+#: Asking, not telling: "balance kitna hai", "kal kitna kata", "recharge kaise kare".
+_QUESTION = re.compile(
+    r"\?|\b(kitna|kitni|kitne|kitan|kya|kab|kaise|kaisay|kahan|kaha|kaun|kon|batao|bataiye|"
+    r"bataye|bata do|btao|dikhao|dikhaiye|how|what|when|where|which|show|tell)\b|"
+    r"कितना|कितनी|कितने|क्या|कब|कैसे|कहाँ|कहां|कौन|बताओ|बताइए|बताइये|बताएं|बताएँ|"
+    r"बता दो|दिखाओ|दिखाइए")
+
+
+def other_intent(turn: Turn) -> str | None:
+    """The intent of a message a free-text slot should not swallow: a confident account or
+    service question ("balance kitna hai" while a complaint waits for its details). Only a
+    question, or a message of two words or fewer ("balance", "usage"), counts: "balance kat
+    gaya bina bijli jale" is a description, not a question. A tapped option never is."""
+    if turn.value is not None:
+        return None
+    intent = turn.parse.intent
+    if intent.name not in OTHER_INTENTS or intent.confidence < STRONG:
+        return None
+    text = normalise(turn.text)
+    if len(text.split()) <= 2 or _QUESTION.search(turn.text.casefold()):
+        return intent.name
+    return None
+
+
+#: "Cancel it" in a sentence, said while a form waits ("complaint cancel kar do", "रहने
+#: दीजिए"): a command, not "my recharge got cancelled". The exact one-word keywords are in
+#: bot/dialogue/keywords.py; this catches the longer ways of saying it, in a form only.
+_CANCEL = re.compile(
+    r"\b(cancel|cancle|cencel|radd|rad)\s*(karo|kar do|kardo|kr do|krdo|kro|kar dijiye|kijiye|"
+    r"karein|karen|kar den|please|it|this|that|now)\b|\b(please cancel|stop this|leave it|"
+    r"forget it|rehne do|rahne do|rehne dijiye|rahne dijiye|chhod do|chhodo|chod do|chodo|"
+    r"nahi karna|nahi karni|nhi karna|nhi karni)\b|"
+    r"(रद्द|कैंसल|कैंसिल) (करो|करें|कर दो|कर दें|कर दीजिए|कर दीजिये|कीजिए)|रहने दो|रहने दीजिए|छोड़ दो|छोड़ दीजिए|छोड़ो|नहीं करनी|नहीं करना")
+CANCEL_MAX_WORDS = 6
+
+
+def cancels_form(text: str | None) -> bool:
+    """A short message that asks to drop the open form."""
+    folded = normalise(text or "")
+    return len(folded.split()) <= CANCEL_MAX_WORDS and _CANCEL.search(folded) is not None

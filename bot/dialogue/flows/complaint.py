@@ -10,6 +10,7 @@ an outage or a fraud call for an area or CA number, and sees no account data."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -21,10 +22,10 @@ from backend.models import Consumer
 from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
 from bot.dialogue.flows.balance import suggested_recharge
-from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes, menu
+from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes, menu, other_intent
 from bot.dialogue.flows.gate import pick_connection
 from bot.dialogue.flows.usage import explanation
-from bot.dialogue.keywords import digits
+from bot.dialogue.keywords import bare_number, digits, normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_, Money, Msg
@@ -54,6 +55,41 @@ NO_SUPPLY = frozenset({"no_supply", "no_supply_after_recharge", "cut_despite_bal
 EXPLAIN_FIRST = frozenset({"high_deduction", "arrears_deduction", "free_units_or_rebate"})
 AFTER_FILED = (Option(N_("complaint.option.status"), "complaint:status"),
                Option(N_("balance.option.menu"), "menu"))
+
+
+#: Answers to "does the deduction still look wrong?" that are a yes or a no without saying
+#: so: "galat hai abhi bhi" (the NLU hears a deny), "theek nahi", "samajh aa gaya".
+STILL_WRONG = re.compile(
+    r"\b(galat|ghalat|glt|wrong|incorrect|zyada|jyada|jada|jyda|zada|abhi bhi|ab bhi|abhi tak|"
+    r"still|(theek|thik|sahi) (nahi|nhi|na)|samajh? nahi|samjh nahi|not (right|clear|ok))\b|"
+    r"ग़लत|गलत|ज़्यादा|ज्यादा|अभी भी|अब भी|अभी तक|(ठीक|सही) (नहीं|नही)|समझ नहीं")
+EXPLAINED = re.compile(
+    r"\b(sahi hai|sahi h|samajh (gaya|gayi|aa gaya|aaya)|samjh (gaya|gayi|aa gaya|aaya)|"
+    r"got it|understood|makes sense|it is fine|it's fine|all clear)\b|"
+    r"सही है|समझ (गया|गई|गयी|आ गया|आया)")
+
+
+def still_wrong(turn: Turn) -> bool | None:
+    """A yes, a no, or None (not an answer) to "still wrong?". Words about the deduction
+    come before the yes/no words: "galat hai abhi bhi" is a yes though the NLU hears deny;
+    restating the complaint ("shikayat karni hai") is a yes too, never a new list."""
+    if turn.value is not None:
+        return {"yes": True, "no": False}.get(turn.value)
+    named = turn.parse.first("complaint_category")
+    if other_intent(turn) or (named and named != turn.state.slots.get("category")):
+        return None  # another question, or another complaint: answered as such
+    text = normalise(turn.text)
+    if STILL_WRONG.search(text):
+        return True
+    if EXPLAINED.search(text):
+        return False
+    if is_yes(turn):
+        return True
+    if is_no(turn):
+        return False
+    if turn.intent == "file_complaint":
+        return True
+    return None
 
 
 def category_label(name: str) -> Msg:
@@ -173,17 +209,22 @@ class ComplaintFlow(Flow):
         step, slots = turn.state.step, turn.state.slots
         text = turn.text.strip()
         if step == "still_wrong":
-            if is_yes(turn):
+            verdict = still_wrong(turn)
+            if verdict is True:
                 turn.state.open(self.name, "describe", category=slots.get("category"),
                                 consumer_id=slots.get("consumer_id"))
+                if turn.value is None and turn.intent == "file_complaint" and \
+                        turn.parse.first("complaint_category") == slots.get("category"):
+                    return self.answer(turn)  # told what is wrong: that is the detail
                 return [Reply(N_("complaint.ask_description"),
                               {"category": category_label(slots.get("category", "other"))})]
-            if is_no(turn):
+            if verdict is False:
                 turn.state.close()
                 return [menu(N_("complaint.explained_ok"))]
             return None
         if step == "describe":
-            if turn.value is not None or not text:
+            if turn.value is not None or not text or bare_number(text) is not None \
+                    or other_intent(turn):
                 return None
             turn.state.step = "confirm"
             slots["description"] = text[:complaints.MAX_DESCRIPTION]
@@ -196,6 +237,8 @@ class ComplaintFlow(Flow):
             if is_no(turn):
                 turn.state.close()
                 return [menu(N_("complaint.not_filed"))]
+            return None
+        if other_intent(turn):  # "balance kitna hai" is not an area nor a fraud report
             return None
         if step == "area" and text and turn.value is None:
             return self._area(turn, text)

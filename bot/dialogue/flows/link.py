@@ -10,7 +10,7 @@ import re
 
 from backend.contacts import links, otp
 from backend.contacts.otp import OtpPolicy
-from bot.dialogue.flows.base import Flow, is_no, is_yes, menu
+from bot.dialogue.flows.base import ACCOUNT_INTENTS, Flow, is_no, is_yes, menu, other_intent
 from bot.dialogue.flows.gate import pick_connection
 from bot.dialogue.keywords import digits, normalise
 from bot.dialogue.turn import Turn
@@ -21,6 +21,12 @@ SWITCH = re.compile(r"\b(switch|dusra|doosra|dusre|doosre|other|another|badl\w*|
                     r"दूसर|बदल")
 RESEND = re.compile(r"\b(resend|again|dobara|dubara|phir se|fir se|new code|naya)\b|"
                     r"दोबारा|फिर से|नया")
+#: "The code did not come": sent again (within the OTP limits), not a question for the app
+#: guide's own OTP trouble.
+NOT_RECEIVED = re.compile(
+    r"\b(otp|code|kod|sms)\b.*\b(nahi|nhi|nai|not|didn t|didnt)\b|\bno (otp|code|sms)\b|"
+    r"\b(nahi|nhi) (aaya|aya|mila)\b|not (received|got|come)|(didn t|did not) (get|receive|come)|"
+    r"(ओटीपी|कोड|otp|sms|मैसेज).*(नहीं|नही)|(नहीं|नही) (आया|मिला)")
 RESEND_OPTION = Option(N_("link.option.resend"), "resend")
 
 
@@ -67,6 +73,8 @@ class LinkFlow(Flow):
                 return [menu(N_("link.declined"))]
             ca = _ca_in(turn)
             return self.request(turn, ca, then) if ca else None
+        if step in ("ca", "otp") and (waiting := self._asked_meanwhile(turn, step)):
+            return waiting
         if step == "ca":
             ca = _ca_in(turn)
             if ca is not None:
@@ -78,9 +86,25 @@ class LinkFlow(Flow):
             return self._code(turn, then)
         return None
 
+    @staticmethod
+    def _asked_meanwhile(turn: Turn, step: str) -> list[Reply] | None:
+        """Balance or usage asked while the CA number or the code is awaited, by a contact
+        with no connection yet: answered as soon as the link is done (it becomes the form's
+        `then`), and the form goes on; the form is not replaced by a new "link?" offer."""
+        asked = other_intent(turn)
+        if asked not in ACCOUNT_INTENTS or turn.state.slots.get("spent") \
+                or links.linked_consumers(turn.session, turn.contact):
+            return None  # a spent code: the offer to link again answers it
+        turn.state.slots["then"] = asked
+        if step == "otp":
+            return [Reply(N_("link.after_otp"), options=(RESEND_OPTION,))]
+        return [Reply(N_("link.after_ca"))]
+
     def _code(self, turn: Turn, then: str | None) -> list[Reply] | None:
         ca = turn.state.slots.get("ca", "")
-        if turn.value == "resend" or (turn.value is None and RESEND.search(normalise(turn.text))):
+        text = normalise(turn.text).replace("'", " ")
+        if turn.value == "resend" or (turn.value is None and (
+                RESEND.search(text) or NOT_RECEIVED.search(text))):
             return self.request(turn, ca, then)
         code = digits(turn.text) if turn.value is None else ""
         if not 4 <= len(code) <= 8:
@@ -98,6 +122,8 @@ class LinkFlow(Flow):
         if result.status == "wrong":
             return [Reply(N_("link.otp_wrong"), {"left": str(result.attempts_left)},
                           (RESEND_OPTION,))]
+        if result.status in ("too_many", "expired"):
+            turn.state.slots["spent"] = True
         if result.status == "too_many":
             return [Reply(N_("link.otp_too_many"), options=(RESEND_OPTION,))]
         if result.status == "expired":
