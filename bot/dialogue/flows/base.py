@@ -136,7 +136,8 @@ _CANCEL = re.compile(
     r"karein|karen|kar den|please|it|this|that|now)\b|\b(please cancel|stop this|leave it|"
     r"forget it|rehne do|rahne do|rehne dijiye|rahne dijiye|chhod do|chhodo|chod do|chodo|"
     r"nahi karna|nahi karni|nhi karna|nhi karni)\b|"
-    r"(रद्द|कैंसल|कैंसिल) (करो|करें|कर दो|कर दें|कर दीजिए|कर दीजिये|कीजिए)|रहने दो|रहने दीजिए|छोड़ दो|छोड़ दीजिए|छोड़ो|नहीं करनी|नहीं करना")
+    r"(रद्द|कैंसल|कैंसिल) (करो|करें|कर दो|कर दें|कर दीजिए|कर दीजिये|कीजिए)|"
+    r"रहने दो|रहने दीजिए|छोड़ दो|छोड़ दीजिए|छोड़ो|नहीं करनी|नहीं करना")
 CANCEL_MAX_WORDS = 6
 
 
