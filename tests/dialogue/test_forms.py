@@ -26,7 +26,8 @@ def _turn(text: str, intent: str, confidence: float = 1.0, *, value: str | None 
     ("balance kitna hai", "check_balance"), ("बैलेंस कितना है", "check_balance"),
     ("what is my balance?", "check_balance"), ("balance", "check_balance"),
     ("kal kitna kata", "usage_history"), ("recharge kaise kare", "recharge_help"),
-    ("meri shikayat ka kya hua", "complaint_status")])
+    ("meri shikayat ka kya hua", "complaint_status"),
+    ("kisi insaan se baat karao", "human_handoff")])
 def test_questions_are_not_swallowed(text: str, intent: str) -> None:
     assert other_intent(_turn(text, intent)) == intent
 

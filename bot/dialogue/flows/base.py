@@ -100,6 +100,8 @@ def is_no(turn: Turn) -> bool:
 OTHER_INTENTS = frozenset({"check_balance", "usage_history", "recharge_help",
                            "complaint_status", "app_install_help", "faq_prepaid",
                            "human_handoff", "change_language"})
+#: Of those, the ones that are never an answer, asked or told ("kisi insaan se baat karao").
+ALWAYS_OTHER = frozenset({"human_handoff", "change_language"})
 #: Of those, the ones that need a verified connection (asked before linking is finished).
 ACCOUNT_INTENTS = frozenset({"check_balance", "usage_history"})
 #: The classifier must be this sure; a free-text answer is often on the same subject.
@@ -116,14 +118,16 @@ def other_intent(turn: Turn) -> str | None:
     """The intent of a message a free-text slot should not swallow: a confident account or
     service question ("balance kitna hai" while a complaint waits for its details). Only a
     question, or a message of two words or fewer ("balance", "usage"), counts: "balance kat
-    gaya bina bijli jale" is a description, not a question. A tapped option never is."""
+    gaya bina bijli jale" is a description, not a question; asking for a person or another
+    language always counts. A tapped option never is."""
     if turn.value is not None:
         return None
     intent = turn.parse.intent
     if intent.name not in OTHER_INTENTS or intent.confidence < STRONG:
         return None
     text = normalise(turn.text)
-    if len(text.split()) <= 2 or _QUESTION.search(turn.text.casefold()):
+    if intent.name in ALWAYS_OTHER or len(text.split()) <= 2 \
+            or _QUESTION.search(turn.text.casefold()):
         return intent.name
     return None
 
