@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogue.keywords import normalise
+from bot.dialogue.keywords import bare_number, normalise
+from bot.dialogue.smalltalk import small_talk
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_
@@ -130,6 +131,18 @@ def other_intent(turn: Turn) -> str | None:
             or _QUESTION.search(turn.text.casefold()):
         return intent.name
     return None
+
+
+def free_text(turn: Turn) -> str | None:
+    """The message as the answer to a free-text step (complaint details, an area, an
+    amount), or None when it is something else: a tapped option, a bare number (it picks
+    from a list, it describes nothing), small talk ("ok", "hmm", 👍) or a question for
+    someone else (`other_intent`). None lets the engine answer it and ask again."""
+    text = turn.text.strip()
+    if turn.value is not None or not text or bare_number(text) is not None \
+            or small_talk(text) is not None or other_intent(turn):
+        return None
+    return text
 
 
 #: "Cancel it" in a sentence, said while a form waits ("complaint cancel kar do", "रहने

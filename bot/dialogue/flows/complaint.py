@@ -22,10 +22,18 @@ from backend.models import Consumer
 from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
 from bot.dialogue.flows.balance import suggested_recharge
-from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes, menu, other_intent
+from bot.dialogue.flows.base import (
+    YES_NO,
+    Flow,
+    free_text,
+    is_no,
+    is_yes,
+    menu,
+    other_intent,
+)
 from bot.dialogue.flows.gate import pick_connection
 from bot.dialogue.flows.usage import explanation
-from bot.dialogue.keywords import bare_number, digits, normalise
+from bot.dialogue.keywords import digits, normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
 from bot.i18n import N_, Money, Msg
@@ -223,11 +231,11 @@ class ComplaintFlow(Flow):
                 return [menu(N_("complaint.explained_ok"))]
             return None
         if step == "describe":
-            if turn.value is not None or not text or bare_number(text) is not None \
-                    or other_intent(turn):
+            told = free_text(turn)
+            if told is None:
                 return None
             turn.state.step = "confirm"
-            slots["description"] = text[:complaints.MAX_DESCRIPTION]
+            slots["description"] = told[:complaints.MAX_DESCRIPTION]
             return [Reply(N_("complaint.confirm"), {
                 "category": category_label(slots.get("category", "other")),
                 "description": slots["description"]}, YES_NO)]
@@ -238,8 +246,8 @@ class ComplaintFlow(Flow):
                 turn.state.close()
                 return [menu(N_("complaint.not_filed"))]
             return None
-        if other_intent(turn):  # "balance kitna hai" is not an area nor a fraud report
-            return None
+        if step in ("area", "fraud") and free_text(turn) is None:
+            return None  # "balance kitna hai", "ok": not an area nor a fraud report
         if step == "area" and text and turn.value is None:
             return self._area(turn, text)
         if step == "fraud" and text and turn.value is None:
