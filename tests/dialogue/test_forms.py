@@ -10,7 +10,7 @@ import pytest
 
 from bot.dialogue.flows.app_guide import said
 from bot.dialogue.flows.base import cancels_form, other_intent
-from bot.dialogue.flows.complaint import still_wrong
+from bot.dialogue.flows.complaint import file_it, still_wrong
 from nlu import Entity, IntentScore, ParseResult
 
 
@@ -83,3 +83,13 @@ def test_cancel_said_in_a_sentence(text: str, expected: bool) -> None:
     ("app ka link bhejo", None), ("app kaise download kare", None)])
 def test_app_guide_hears_words(text: str, expected: str | None) -> None:
     assert said(text) == expected
+
+
+@pytest.mark.parametrize(("text", "intent", "expected"), [
+    ("haan", "affirm", True), ("darj kar do", "nlu_fallback", True),
+    ("shikayat darj karo", "file_complaint", True), ("दर्ज कर दीजिए", "file_complaint", True),
+    ("please file it", "nlu_fallback", True), ("darj mat karo", "deny", False),
+    ("nahi", "deny", False), ("rehne do", "deny", False),
+    ("balance kitna hai", "check_balance", None), ("asdf", "nlu_fallback", None)])
+def test_file_it_reads_the_answer(text: str, intent: str, expected: bool | None) -> None:
+    assert file_it(_turn(text, intent)) is expected

@@ -24,6 +24,7 @@ from bot.dialogue.compose import compose
 from bot.dialogue.flows.balance import suggested_recharge
 from bot.dialogue.flows.base import (
     YES_NO,
+    YES_WORDS,
     Flow,
     free_text,
     is_no,
@@ -96,6 +97,31 @@ def still_wrong(turn: Turn) -> bool | None:
     if is_no(turn):
         return False
     if turn.intent == "file_complaint":
+        return True
+    return None
+
+
+#: "Shall I file it?" answered in words: "darj kar do", "shikayat darj karo", "file it".
+FILE_IT = re.compile(r"\b(darj|file|register|submit|kar do|kardo|kar dijiye|kijiye|bhej do)\b|"
+                     r"दर्ज|कर दो|कर दीजिए|कीजिए|भेज दो")
+DONT = re.compile(r"\b(mat|nahi|nahin|nhi|don t|dont|do not|not|no)\b|मत|नहीं|नही")
+
+
+def file_it(turn: Turn) -> bool | None:
+    """A yes, a no, or None (not an answer) to "shall I file this complaint?". Restating
+    the request ("shikayat darj karo") is a yes, not a new complaint with a new list."""
+    if turn.value is not None:
+        return {"yes": True, "no": False}.get(turn.value)
+    named = turn.parse.first("complaint_category")
+    if other_intent(turn) or (named and named != turn.state.slots.get("category")):
+        return None
+    text = normalise(turn.text)
+    words = text.split()
+    if words and words[0] in YES_WORDS:
+        return True
+    if is_no(turn) or DONT.search(text):
+        return False
+    if is_yes(turn) or FILE_IT.search(text) or turn.intent == "file_complaint":
         return True
     return None
 
@@ -240,9 +266,10 @@ class ComplaintFlow(Flow):
                 "category": category_label(slots.get("category", "other")),
                 "description": slots["description"]}, YES_NO)]
         if step == "confirm":
-            if is_yes(turn):
+            verdict = file_it(turn)
+            if verdict is True:
                 return self.file(turn)
-            if is_no(turn):
+            if verdict is False:
                 turn.state.close()
                 return [menu(N_("complaint.not_filed"))]
             return None
