@@ -136,11 +136,12 @@ class DialogueEngine:
         if (urgent := safety_first(turn)) is not None:  # every state, before all else
             return urgent, True
         kind = keyword(message.text) if message.button_payload is None else None
+        if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
+            return self._handed_off(turn, kind)
+
         if kind is None and state.in_form and message.button_payload is None \
                 and cancels_form(message.text):
             kind = "cancel"  # "complaint cancel kar do": never the details of the form
-        if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
-            return self._handed_off(turn, kind)
         if kind == "cancel":
             had_form = state.in_form
             state.close()

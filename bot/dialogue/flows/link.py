@@ -21,12 +21,6 @@ SWITCH = re.compile(r"\b(switch|dusra|doosra|dusre|doosre|other|another|badl\w*|
                     r"दूसर|बदल")
 RESEND = re.compile(r"\b(resend|again|dobara|dubara|phir se|fir se|new code|naya)\b|"
                     r"दोबारा|फिर से|नया")
-#: "The code did not come": sent again (within the OTP limits), not a question for the app
-#: guide's own OTP trouble.
-NOT_RECEIVED = re.compile(
-    r"\b(otp|code|kod|sms)\b.*\b(nahi|nhi|nai|not|didn t|didnt)\b|\bno (otp|code|sms)\b|"
-    r"\b(nahi|nhi) (aaya|aya|mila)\b|not (received|got|come)|(didn t|did not) (get|receive|come)|"
-    r"(ओटीपी|कोड|otp|sms|मैसेज).*(नहीं|नही)|(नहीं|नही) (आया|मिला)")
 RESEND_OPTION = Option(N_("link.option.resend"), "resend")
 
 
@@ -40,6 +34,14 @@ def _ca_in(turn: Turn) -> str | None:
 
 def continue_with(turn: Turn, then: str | None) -> list[Reply]:
     return turn.run_intent(then) if then else []
+
+
+#: "The code did not come": sent again (within the OTP limits), not a question for the app
+#: guide's own OTP trouble.
+NOT_RECEIVED = re.compile(
+    r"\b(otp|code|kod|sms)\b.*\b(nahi|nhi|nai|not|didn t|didnt)\b|\bno (otp|code|sms)\b|"
+    r"\b(nahi|nhi) (aaya|aya|mila)\b|not (received|got|come)|(didn t|did not) (get|receive|come)|"
+    r"(ओटीपी|कोड|otp|sms|मैसेज).*(नहीं|नही)|(नहीं|नही) (आया|मिला)")
 
 
 class LinkFlow(Flow):
