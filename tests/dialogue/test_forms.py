@@ -48,7 +48,8 @@ def test_answers_stay_with_the_form(text: str, intent: str, confidence: float,
     ("theek nahi hai", "deny", True), ("still wrong", "nlu_fallback", True),
     ("haan", "affirm", True), ("shikayat karni hai", "file_complaint", True),
     ("samajh gaya", "help", False), ("सही है", "affirm", False), ("nahi", "deny", False),
-    ("balance kitna hai", "check_balance", None), ("asdf", "nlu_fallback", None)])
+    ("balance kitna hai", "check_balance", None), ("asdf", "nlu_fallback", None),
+    ("achha", "affirm", None), ("ok", "affirm", None), ("👍", "nlu_fallback", None)])
 def test_still_wrong_reads_the_answer(text: str, intent: str, expected: bool | None) -> None:
     assert still_wrong(_turn(text, intent)) is expected
 

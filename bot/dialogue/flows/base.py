@@ -75,6 +75,18 @@ YES_WORDS = frozenset({"yes", "y", "haan", "han", "ha", "haa", "ji", "hanji", "o
 NO_WORDS = frozenset({"no", "n", "nahi", "nahin", "nai", "na", "nope", "नहीं", "नही", "ना"})
 
 
+#: Yes words that are a clear yes; "ok" often only acknowledges what was said.
+CLEAR_YES = YES_WORDS - {"ok", "okay"}
+
+
+def only_acknowledges(turn: Turn) -> bool:
+    """"ok", "achha", "theek hai", 👍: heard, but no answer to a question whose answer is
+    recorded or changes course ("is the app installed?", "still wrong?"); the engine
+    acknowledges it and asks the question again."""
+    return (turn.value is None and small_talk(turn.text) == "ack"
+            and _first_word(turn) not in CLEAR_YES)
+
+
 def _first_word(turn: Turn) -> str:
     words = normalise(turn.text).split()
     return words[0] if words else ""

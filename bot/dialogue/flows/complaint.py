@@ -30,6 +30,7 @@ from bot.dialogue.flows.base import (
     is_no,
     is_yes,
     menu,
+    only_acknowledges,
     other_intent,
 )
 from bot.dialogue.flows.gate import pick_connection
@@ -92,6 +93,8 @@ def still_wrong(turn: Turn) -> bool | None:
         return True
     if EXPLAINED.search(text):
         return False
+    if only_acknowledges(turn):
+        return None  # "achha": heard the explanation; asked again, not filed
     if is_yes(turn):
         return True
     if is_no(turn):
