@@ -14,7 +14,7 @@ import re
 
 from backend.contacts import links
 from backend.engagement import adoption
-from bot.dialogue.flows.base import Flow, is_no, is_yes, only_acknowledges
+from bot.dialogue.flows.base import Flow, is_no, is_yes
 from bot.dialogue.keywords import normalise
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Option, Reply
@@ -137,9 +137,9 @@ class AppGuideFlow(Flow):
         if told is not None:
             return self.on_value(turn, told)
         if turn.state.step == "installed":
-            if only_acknowledges(turn):
-                return None  # "ok" / "achha" is not "installed": acknowledged, asked again
-            if is_yes(turn) or (turn.value is None and DONE.search(normalise(turn.text))):
+            # "ok" / "achha" is not "installed": falls through, acknowledged, asked again
+            if is_yes(turn, strict=True) or (
+                    turn.value is None and DONE.search(normalise(turn.text))):
                 return self._record(turn, True)
             if is_no(turn):
                 return self._record(turn, False)

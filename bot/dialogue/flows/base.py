@@ -92,8 +92,12 @@ def _first_word(turn: Turn) -> str:
     return words[0] if words else ""
 
 
-def is_yes(turn: Turn) -> bool:
-    """A tapped "yes", a typed yes word ("haan ji"), or the NLU's affirm."""
+def is_yes(turn: Turn, *, strict: bool = False) -> bool:
+    """A tapped "yes", a typed yes word ("haan ji"), or the NLU's affirm. `strict`: "ok",
+    "achha", 👍 only acknowledge (`only_acknowledges`), for a question whose answer is
+    recorded ("is the app installed?")."""
+    if strict and only_acknowledges(turn):
+        return False
     if turn.value is not None:
         return turn.value == "yes"
     return turn.intent == "affirm" or _first_word(turn) in YES_WORDS
