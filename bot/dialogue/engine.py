@@ -138,7 +138,6 @@ class DialogueEngine:
         kind = keyword(message.text) if message.button_payload is None else None
         if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
             return self._handed_off(turn, kind)
-
         if kind is None and state.in_form and message.button_payload is None \
                 and cancels_form(message.text):
             kind = "cancel"  # "complaint cancel kar do": never the details of the form

@@ -10,7 +10,7 @@ import pytest
 
 from bot.dialogue.flows.app_guide import said
 from bot.dialogue.flows.base import cancels_form, other_intent
-from bot.dialogue.flows.complaint import file_it, still_wrong
+from bot.dialogue.flows.complaint_answers import file_it, still_wrong
 from nlu import Entity, IntentScore, ParseResult
 
 
