@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -138,9 +139,6 @@ class DialogueEngine:
         kind = keyword(message.text) if message.button_payload is None else None
         if turn.contact.handoff_at is not None and kind not in ("opt_out", "opt_in"):
             return self._handed_off(turn, kind)
-        if kind is None and state.in_form and message.button_payload is None \
-                and cancels_form(message.text):
-            kind = "cancel"  # "complaint cancel kar do": never the details of the form
         if kind == "cancel":
             had_form = state.in_form
             state.close()
@@ -154,6 +152,9 @@ class DialogueEngine:
             return self._start(turn, kind), True
         turn.value = message.button_payload or self._numbered(turn)
         form = self.registry.flow(state.form)
+        if form is not None and turn.value is None and cancels_form(message.text):
+            state.close()  # "complaint cancel kar do": never the details of the form
+            return [menu(N_("common.cancelled"))], True
         if form is not None:
             answered = form.answer(turn)
             if answered is not None:
@@ -200,7 +201,7 @@ class DialogueEngine:
     def _with_reminder(turn: Turn, form: Flow | None, reply: Reply) -> list[Reply]:
         """`reply`, then a nudge back to the open form if one is waiting for an answer."""
         reminder = form.reminder(turn) if form is not None else None
-        return [reply, reminder] if reminder else [reply]
+        return DialogueEngine._then_ask([reply], reminder)
 
     def _interrupt(self, turn: Turn, form: Flow | None, intent: str) -> list[Reply]:
         """Answer `intent`; if a form was open and the answer did not open another, remind
@@ -211,8 +212,16 @@ class DialogueEngine:
             return replies
         if (turn.state.form, turn.state.step) != before:
             return replies  # the new question replaced the old form
-        reminder = form.reminder(turn)
-        return [*replies, reminder] if reminder else replies
+        return self._then_ask(replies, form.reminder(turn))
+
+    @staticmethod
+    def _then_ask(replies: list[Reply], reminder: Reply | None) -> list[Reply]:
+        """`replies`, then the open form's question again. That question is asked last, so
+        the options shown above it are dropped: a number then answers it ("1" after "still
+        wrong? 1 yes 2 no"), never an option of the answer in between."""
+        if reminder is None:
+            return replies
+        return [*(replace(r, options=()) for r in replies), reminder]
 
     def _start(self, turn: Turn, intent: str) -> list[Reply]:
         flow = self.registry.for_intent(intent)
@@ -262,12 +271,10 @@ class DialogueEngine:
     # --- persistence ---------------------------------------------------------------------
     def _save(self, session: Session, contact: Contact, state: DialogueState,
               replies: list[Reply], failures: int, now: datetime, *, had_state: bool) -> None:
-        """Keep the open form, the values behind the numbered list of the last reply and the
-        failure count; delete the row when there is nothing to keep (if there was one).
-        Only the last reply's options count: after an answer with options comes a form's
-        question again ("details, please"), a number answers that question, not the list
-        above it."""
-        state.options = [o.value for o in replies[-1].options] if replies else []
+        """Keep the open form, the values behind the last numbered list and the failure
+        count; delete the row when there is nothing to keep (if there was one)."""
+        shown = [r for r in replies if r.options]
+        state.options = [o.value for o in shown[-1].options] if shown else []
         if state.is_empty() and failures == 0:
             if had_state:
                 conversations.clear_state(session, contact.id)
