@@ -166,7 +166,8 @@ class DialogueEngine:
             return self._start(turn, "greet"), None
         if chat is not None:
             return self._with_reminder(turn, form, self._small_talk(chat)), None
-        intent = turn.intent
+        # A bare number picks an option; with none pending it asks nothing ("2" is no usage).
+        intent = FALLBACK_INTENT if bare_number(message.text) is not None else turn.intent
         if intent in NOT_UNDERSTOOD and off_topic(message.text):
             return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None
         if intent in NOT_UNDERSTOOD:
