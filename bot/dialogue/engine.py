@@ -44,7 +44,7 @@ from bot.dialogue.state import DialogueState
 from bot.dialogue.turn import Services, Turn
 from bot.dialogue.types import InboundMessage, Language, Reply
 from bot.i18n import N_
-from nlu import FALLBACK_INTENT, Parser
+from nlu import FALLBACK_INTENT, IntentScore, Parser
 
 log = logging.getLogger(__name__)
 
@@ -161,13 +161,14 @@ class DialogueEngine:
                 return answered, True
         if turn.value is not None:
             return self._run_target(turn, turn.value), True
+        if bare_number(message.text) is not None:  # no option pending: "2" asks nothing
+            turn.parse = replace(turn.parse, intent=IntentScore(FALLBACK_INTENT, 1.0))
         chat = small_talk(message.text)
         if chat == "greet" and form is None:
             return self._start(turn, "greet"), None
         if chat is not None:
             return self._with_reminder(turn, form, self._small_talk(chat)), None
-        # A bare number picks an option; with none pending it asks nothing ("2" is no usage).
-        intent = FALLBACK_INTENT if bare_number(message.text) is not None else turn.intent
+        intent = turn.intent
         if intent in NOT_UNDERSTOOD and off_topic(message.text):
             return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None
         if intent in NOT_UNDERSTOOD:
