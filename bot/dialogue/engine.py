@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,7 +40,7 @@ from backend.models import Contact
 from backend.platform.errors import DomainError
 from bot.dialogue.anger import angry
 from bot.dialogue.flows.anger import calm_reply
-from bot.dialogue.flows.base import Flow, Registry, menu
+from bot.dialogue.flows.base import Flow, Registry, cancels_form, menu
 from bot.dialogue.flows.follow_up import follow_up
 from bot.dialogue.flows.handoff import (
     ANSWERED_DURING_HANDOFF,
@@ -69,7 +70,7 @@ from bot.dialogue.state import DialogueState
 from bot.dialogue.turn import Services, Turn
 from bot.dialogue.types import InboundMessage, Language, Reply
 from bot.i18n import N_
-from nlu import FALLBACK_INTENT, Parser
+from nlu import FALLBACK_INTENT, IntentScore, Parser
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +259,9 @@ class DialogueEngine:
             return self._explicit_language(turn, wanted), True
         turn.value = message.button_payload or self._numbered(turn)
         form = self.registry.flow(state.form)
+        if form is not None and turn.value is None and cancels_form(message.text):
+            state.close()  # "complaint cancel kar do": never the details of the form
+            return [menu(N_("common.cancelled"))], True
         if form is not None:
             answered = form.answer(turn)
             if answered is not None:
@@ -266,6 +270,8 @@ class DialogueEngine:
             return followed, True
         if turn.value is not None:
             return self._run_target(turn, turn.value), True
+        if bare_number(message.text) is not None:  # no option pending: "2" asks nothing
+            turn.parse = replace(turn.parse, intent=IntentScore(FALLBACK_INTENT, 1.0))
         chat = small_talk(message.text)
         if chat == "greet" and form is None:
             return self._start(turn, "greet"), None
@@ -308,7 +314,7 @@ class DialogueEngine:
     def _with_reminder(turn: Turn, form: Flow | None, reply: Reply) -> list[Reply]:
         """`reply`, then a nudge back to the open form if one is waiting for an answer."""
         reminder = form.reminder(turn) if form is not None else None
-        return [reply, reminder] if reminder else [reply]
+        return DialogueEngine._then_ask([reply], reminder)
 
     def _interrupt(self, turn: Turn, form: Flow | None, intent: str) -> list[Reply]:
         """Answer `intent`; if a form was open and the answer did not open another, remind
@@ -319,8 +325,16 @@ class DialogueEngine:
             return replies
         if (turn.state.form, turn.state.step) != before:
             return replies  # the new question replaced the old form
-        reminder = form.reminder(turn)
-        return [*replies, reminder] if reminder else replies
+        return self._then_ask(replies, form.reminder(turn))
+
+    @staticmethod
+    def _then_ask(replies: list[Reply], reminder: Reply | None) -> list[Reply]:
+        """`replies`, then the open form's question again. That question is asked last, so
+        the options shown above it are dropped: a number then answers it ("1" after "still
+        wrong? 1 yes 2 no"), never an option of the answer in between."""
+        if reminder is None:
+            return replies
+        return [*(replace(r, options=()) for r in replies), reminder]
 
     def _start(self, turn: Turn, intent: str) -> list[Reply]:
         flow = self.registry.for_intent(intent)

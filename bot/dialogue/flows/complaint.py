@@ -21,7 +21,8 @@ from backend.models import Consumer
 from backend.platform.errors import DomainError
 from bot.dialogue.compose import compose
 from bot.dialogue.flows import money
-from bot.dialogue.flows.base import YES_NO, Flow, is_no, is_yes, menu
+from bot.dialogue.flows.base import YES_NO, Flow, free_text, menu
+from bot.dialogue.flows.complaint_answers import file_it, still_wrong
 from bot.dialogue.flows.gate import pick_connection
 from bot.dialogue.flows.usage import asked_explanation, explanation
 from bot.dialogue.keywords import digits
@@ -176,30 +177,38 @@ class ComplaintFlow(Flow):
         step, slots = turn.state.step, turn.state.slots
         text = turn.text.strip()
         if step == "still_wrong":
-            if is_yes(turn):
+            verdict = still_wrong(turn)
+            if verdict is True:
                 turn.state.open(self.name, "describe", category=slots.get("category"),
                                 consumer_id=slots.get("consumer_id"))
+                if turn.value is None and turn.intent == "file_complaint" and \
+                        turn.parse.first("complaint_category") == slots.get("category"):
+                    return self.answer(turn)  # told what is wrong: that is the detail
                 return [Reply(N_("complaint.ask_description"),
                               {"category": category_label(slots.get("category", "other"))})]
-            if is_no(turn):
+            if verdict is False:
                 turn.state.close()
                 return [menu(N_("complaint.explained_ok"))]
             return None
         if step == "describe":
-            if turn.value is not None or not text:
+            told = free_text(turn)
+            if told is None:
                 return None
             turn.state.step = "confirm"
-            slots["description"] = text[:complaints.MAX_DESCRIPTION]
+            slots["description"] = told[:complaints.MAX_DESCRIPTION]
             return [Reply(N_("complaint.confirm"), {
                 "category": category_label(slots.get("category", "other")),
                 "description": slots["description"]}, YES_NO)]
         if step == "confirm":
-            if is_yes(turn):
+            verdict = file_it(turn)
+            if verdict is True:
                 return self.file(turn)
-            if is_no(turn):
+            if verdict is False:
                 turn.state.close()
                 return [menu(N_("complaint.not_filed"))]
             return None
+        if step in ("area", "fraud") and free_text(turn) is None:
+            return None  # "balance kitna hai", "ok": not an area nor a fraud report
         if step == "area" and text and turn.value is None:
             return self._area(turn, text)
         if step == "fraud" and text and turn.value is None:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from backend.contacts import links, otp
 from backend.contacts.otp import OtpPolicy
-from bot.dialogue.flows.base import Flow, is_no, is_yes, menu
+from bot.dialogue.flows.base import ACCOUNT_INTENTS, Flow, is_no, is_yes, menu, other_intent
 from bot.dialogue.flows.gate import pick_connection
 from bot.dialogue.keywords import digits, normalise
 from bot.dialogue.turn import Turn
@@ -23,9 +23,10 @@ SWITCH = re.compile(r"\b(switch|dusra|doosra|dusre|doosre|other|another|badl\w*|
 #: In the OTP step: "dobara bhejo", "resend", "फिर से भेजो", "OTP nahi aaya" ask for a new code.
 RESEND = re.compile(
     r"\b(resend|re send|again|dobara|dubara|dobra|phir se|fir se|firse|new code|new otp|naya"
-    r"|send (it )?again|not (received|come|got)|didn ?t (get|receive|come)|no (otp|code|sms)"
+    r"|send (it )?again|not (received|come|got)|(didn ?t|did not) (get|receive|come)"
+    r"|no (otp|code|sms)"
     r"|(nahi|nahin|nhi|nai|na) (aaya|aya|aayaa|mila|aaya hai|aya hai))\b"
-    r"|\b(otp|code|sms|msg|message)\b.*\b(nahi|nahin|nhi|nai|not)\b"
+    r"|\b(otp|code|kod|sms|msg|message)\b.*\b(nahi|nahin|nhi|nai|not)\b"
     r"|दोबारा|दुबारा|फिर से|फिरसे|नया|(नहीं|नही|नहि) (आया|मिला)|(ओटीपी|otp|कोड|मैसेज|एसएमएस).*नह")
 RESEND_OPTION = Option(N_("link.option.resend"), "resend")
 #: Outside the code step a resend must also name the code or ask to send ("dobara
@@ -116,6 +117,8 @@ class LinkFlow(Flow):
                 return [menu(N_("link.declined"))]
             ca = _ca_in(turn)
             return self.request(turn, ca, then) if ca else None
+        if step in ("ca", "otp") and (waiting := self._asked_meanwhile(turn, step)):
+            return waiting
         if step == "ca":
             ca = _ca_in(turn)
             if ca is not None:
@@ -127,9 +130,24 @@ class LinkFlow(Flow):
             return self._code(turn, then)
         return None
 
+    @staticmethod
+    def _asked_meanwhile(turn: Turn, step: str) -> list[Reply] | None:
+        """Balance or usage asked while the CA number or the code is awaited, by a contact
+        with no connection yet: answered as soon as the link is done (it becomes the form's
+        `then`), and the form goes on; the form is not replaced by a new "link?" offer."""
+        asked = other_intent(turn)
+        if asked not in ACCOUNT_INTENTS or turn.state.slots.get("spent") \
+                or links.linked_consumers(turn.session, turn.contact):
+            return None  # a spent code: the offer to link again answers it
+        turn.state.slots["then"] = asked
+        if step == "otp":
+            return [Reply(N_("link.after_otp"), options=(RESEND_OPTION,))]
+        return [Reply(N_("link.after_ca"))]
+
     def _code(self, turn: Turn, then: str | None) -> list[Reply] | None:
         ca = turn.state.slots.get("ca", "")
-        if turn.value == "resend" or (turn.value is None and RESEND.search(normalise(turn.text))):
+        text = normalise(turn.text).replace("'", " ")
+        if turn.value == "resend" or (turn.value is None and RESEND.search(text)):
             return self.request(turn, ca, then)
         code = digits(turn.text) if turn.value is None else ""
         if not 4 <= len(code) <= 8:
@@ -147,6 +165,8 @@ class LinkFlow(Flow):
         if result.status == "wrong":
             return [Reply(N_("link.otp_wrong"), {"left": str(result.attempts_left)},
                           (RESEND_OPTION,))]
+        if result.status in ("too_many", "expired"):
+            turn.state.slots["spent"] = True
         if result.status == "too_many":
             return [Reply(N_("link.otp_too_many"), options=(RESEND_OPTION,))]
         if result.status == "expired":
