@@ -215,8 +215,8 @@ def request_otp(session: Session, contact: Contact, ca_number: str, now: datetim
     salt = KEYED + secrets.token_hex(15)  # 32 characters, the column's size
     challenge = OtpChallenge(contact_id=contact.id, consumer_id=consumer.id,
                              sent_to=consumer.mobile_e164, salt=salt,
-                             code_hash=_hash(policy.hash_key, salt, code), expires_at=now + policy.ttl,
-                             attempts=0, created_at=now)
+                             code_hash=_hash(policy.hash_key, salt, code),
+                             expires_at=now + policy.ttl, attempts=0, created_at=now)
     session.add(challenge)
     session.flush()
     minutes = max(1, int(policy.ttl.total_seconds() // 60))
