@@ -96,3 +96,20 @@ def test_install_covers_every_logger_and_holds_http_clients_at_warning(
     with caplog.at_level(logging.INFO, logger="some.library"):
         logging.getLogger("some.library").info("calling with %s", "tw-secret-for-install")
     assert caplog.messages == [f"calling with {MASK}"]
+
+
+def test_each_serve_worker_process_installs_it(db_url: str, monkeypatch: pytest.MonkeyPatch,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    """`serve --workers N` processes build the app with `app_from_env`, not the CLI."""
+    from bot.app import app_from_env
+    from tests.servers import clear_settings_env
+
+    clear_settings_env(monkeypatch)
+    for name, value in {"DATABASE_URL": db_url, "APP_ENV": "demo", "SCHEDULER_EMBEDDED": "0",
+                        "METERING_API_KEY": "metering-key-in-a-worker"}.items():
+        monkeypatch.setenv(name, value)
+    app = app_from_env()
+    app.state.backend.close()
+    with caplog.at_level(logging.INFO, logger="some.library"):
+        logging.getLogger("some.library").info("key %s", "metering-key-in-a-worker")
+    assert caplog.messages == [f"key {MASK}"]
