@@ -8,8 +8,8 @@ asked for. And a record factory (`logging.setLogRecordFactory`: it sees each rec
 is made, so handlers added later — uvicorn's, a worker process's — are covered too) runs
 `RedactingFilter` on it: Telegram bot tokens, the configured secrets' values (every
 `SecretStr` setting: Twilio auth token, API keys, webhook secret, …), `Authorization:
-Basic/Bearer …` values and codes after "OTP"/"code" are replaced in the message, its
-arguments, its traceback text and stack. `install` is called where logging is set up:
+Basic/Bearer …` values and (above DEBUG: a developer's console sender shows them) codes
+after "OTP"/"code" are replaced in the message, its arguments, its traceback and stack. `install` is called where logging is set up:
 `sahayak` (bot/cli) and each `serve --workers N` process (bot.app.app_from_env).
 """
 
@@ -53,13 +53,14 @@ class RedactingFilter(logging.Filter):
             known = set(self._secrets) | {v for v in values if len(v) >= MIN_SECRET_CHARS}
             self._secrets = tuple(sorted(known, key=len, reverse=True))
 
-    def redact(self, text: str) -> str:
+    def redact(self, text: str, *, codes: bool = True) -> str:
+        """`text` with secrets blanked; one-time codes too unless `codes` is False."""
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
         text = _TELEGRAM_TOKEN.sub(MASK, text)
         text = _AUTH.sub(lambda m: f"{m.group(1) or m.group(2)}{MASK}", text)
-        return _OTP.sub(lambda m: f"{m.group(1)}{MASK}", text)
+        return _OTP.sub(lambda m: f"{m.group(1)}{MASK}", text) if codes else text
 
     def filter(self, record: logging.LogRecord) -> bool:
         with contextlib.suppress(Exception):  # a record that cannot be formatted stays
@@ -67,30 +68,33 @@ class RedactingFilter(logging.Filter):
         return True
 
     def _redact_record(self, record: logging.LogRecord) -> None:
+        # a DEBUG line may show a code (the console sender's, for a developer who asks)
+        codes = record.levelno > logging.DEBUG
         if isinstance(record.msg, str):
-            record.msg = self.redact(record.msg)
+            record.msg = self.redact(record.msg, codes=codes)
         if isinstance(record.args, Mapping):
-            record.args = {k: self._arg(v) for k, v in record.args.items()}
+            record.args = {k: self._arg(v, codes) for k, v in record.args.items()}
         elif isinstance(record.args, tuple):
-            record.args = tuple(self._arg(a) for a in record.args)
+            record.args = tuple(self._arg(a, codes) for a in record.args)
         if record.args and record.name not in _FIXED_ARGS_LOGGERS:
             # a secret split across arguments, or an int code: blank the whole line
             message = record.getMessage()
-            clean = self.redact(message)
+            clean = self.redact(message, codes=codes)
             if clean != message:
                 record.msg, record.args = clean, ()
         if record.exc_info and not record.exc_text:
-            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info),
+                                          codes=codes)
         elif record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
+            record.exc_text = self.redact(record.exc_text, codes=codes)
         if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
+            record.stack_info = self.redact(record.stack_info, codes=codes)
 
-    def _arg(self, value: Any) -> Any:
+    def _arg(self, value: Any, codes: bool) -> Any:  # noqa: ANN401 - any log argument
         if isinstance(value, bool | int | float) or value is None:
             return value
         text = value if isinstance(value, str) else str(value)
-        clean = self.redact(text)
+        clean = self.redact(text, codes=codes)
         return value if clean == text else clean
 
 

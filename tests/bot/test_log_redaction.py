@@ -113,3 +113,11 @@ def test_each_serve_worker_process_installs_it(db_url: str, monkeypatch: pytest.
     with caplog.at_level(logging.INFO, logger="some.library"):
         logging.getLogger("some.library").info("key %s", "metering-key-in-a-worker")
     assert caplog.messages == [f"key {MASK}"]
+
+
+def test_a_debug_line_may_show_a_code_but_no_token(redactor: RedactingFilter) -> None:
+    debug = logging.LogRecord("backend.messaging.senders", logging.DEBUG, __file__, 1,
+                              "full message: params=%r via %s", ({"code": "493817"},
+                                                                 f"/bot{TOKEN}/x"), None)
+    redactor.filter(debug)
+    assert "493817" in debug.getMessage() and TOKEN not in debug.getMessage()
