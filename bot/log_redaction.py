@@ -9,8 +9,9 @@ is made, so handlers added later — uvicorn's, a worker process's — are cover
 `RedactingFilter` on it: Telegram bot tokens, the configured secrets' values (every
 `SecretStr` setting: Twilio auth token, API keys, webhook secret, …), `Authorization:
 Basic/Bearer …` values and (above DEBUG: a developer's console sender shows them) codes
-after "OTP"/"code" are replaced in the message, its arguments, its traceback and stack. `install` is called where logging is set up:
-`sahayak` (bot/cli) and each `serve --workers N` process (bot.app.app_from_env).
+after "OTP"/"code" are replaced in the message, its arguments, its traceback and stack.
+`install` is called where logging is set up: `sahayak` (bot/cli) and each `serve
+--workers N` process (bot.app.app_from_env).
 """
 
 from __future__ import annotations
