@@ -16,6 +16,7 @@ from backend.api.routes import BodySizeLimit, install_api
 from backend.models import Consumer
 from backend.platform.settings import Settings
 from backend.scheduler import SchedulerService
+from bot import log_redaction
 from bot.composition import Components, compose
 from bot.webchat import install_webchat
 
@@ -83,6 +84,8 @@ def app_from_env() -> FastAPI:
     process calls (uvicorn imports it by name). Each embeds the scheduler unless
     SCHEDULER_EMBEDDED=0; the leader lock lets one of them run the jobs."""
     components = compose()
+    log_redaction.install(components.settings,  # this process's logs too: no secret in them
+                          debug=components.settings.log_level.upper() == "DEBUG")
     components.refuse_demo_placeholders()
     return create_app(components, scheduler=components.settings.scheduler_embedded)
 

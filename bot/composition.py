@@ -129,8 +129,8 @@ class Components:
     def refuse_demo_placeholders(self) -> None:
         """In production, stop before serving consumers if the assistant file still holds
         demo placeholders (a dummy store id, an example link): one error naming every key
-        to fill in. Called where serving starts (`sahayak serve`, its worker processes,
-        `sahayak telegram poll`); demo mode passes."""
+        to fill in; then without OTP_HASH_KEY. Called where serving starts (`sahayak
+        serve`, its worker processes, `sahayak telegram poll`); demo mode passes."""
         if not self.settings.is_production:
             return
         from bot.dialogue.config import DEFAULT_ASSISTANT_FILE, ConfigError
@@ -140,6 +140,11 @@ class Components:
         if problems:
             raise ConfigError(refusal(problems, str(self.settings.assistant_file
                                                     or DEFAULT_ASSISTANT_FILE)))
+        from backend.contacts.otp import hash_key_problem
+
+        problem = hash_key_problem(self.settings)  # codes' stored hashes need a secret key
+        if problem:
+            raise ConfigError(problem)
 
     def close(self) -> None:
         self.backend.close()

@@ -44,7 +44,8 @@ def make_settings(db_url: str, **overrides: object) -> AppSettings:
     """Settings for a test app (give them to `bot.composition.compose`): explicit values,
     no `.env` file."""
     values: dict[str, object] = dict(database_url=db_url, operator_api_keys="op-key",
-                                     readonly_api_keys="ro-key", metering_url=None)
+                                     readonly_api_keys="ro-key", metering_url=None,
+                                     otp_hash_key="test-otp-hash-key")
     values.update(overrides)
     return AppSettings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -3,8 +3,10 @@
 A 6-digit code goes by SMS (through the outbox, in the caller's transaction) to the
 registered mobile of the connection the contact names by CA number; entering it links
 the contact to that consumer (backend/contacts/links.py). Codes expire, attempts are
-limited, requests are rate-limited per contact and per consumer, and only a salted hash
-is stored. Codes and numbers are never logged above DEBUG.
+limited, requests are rate-limited per contact and per consumer, and only a keyed hash
+(HMAC-SHA256 under OTP_HASH_KEY, salted per code) is stored: a copied table gives up no
+code, since trying all million codes needs the key. The code itself leaves the outbox row
+once sent (backend/messaging/outcomes.py). Codes and numbers are never logged above DEBUG.
 
 The code always goes by SMS to the registered mobile, never to the chat that asked (a
 WhatsApp authentication template has fixed text, and the chat is what is being proved).
@@ -22,7 +24,7 @@ import logging
 import random
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, select, update
@@ -67,6 +69,31 @@ def chat_label(contact: Contact) -> str:
     return name
 
 
+#: The hash key in demo mode and in tests (production refuses to start without
+#: OTP_HASH_KEY: `hash_key_problem`). Public, so it protects nothing: demo data only.
+DEMO_HASH_KEY = hashlib.sha256(b"bijli-sahayak demo otp hash key").digest()
+#: Salts of keyed hashes start with this; a salt without it is from before keyed hashes
+#: (a plain SHA-256): such a code is answered "expired" and the caller asks for a new one
+#: (codes live minutes, so only a code asked for just before the upgrade is affected).
+KEYED = "k:"
+
+
+def hash_key_problem(settings: Settings) -> str | None:
+    """Why this configuration must not serve consumers (production without OTP_HASH_KEY),
+    or None."""
+    if settings.is_production and not _configured_key(settings):
+        return ("OTP_HASH_KEY is not set: with APP_ENV=production one-time codes are hashed "
+                "with a secret key, so set OTP_HASH_KEY to 32 or more random characters, the "
+                "same for every process (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`), or use APP_ENV=demo")
+    return None
+
+
+def _configured_key(settings: Settings) -> bytes | None:
+    key = settings.otp_hash_key.get_secret_value() if settings.otp_hash_key else ""
+    return key.encode() if key.strip() else None
+
+
 @dataclass(frozen=True)
 class OtpPolicy:
     """Limits for one-time codes; `from_settings` reads the OTP_* settings."""
@@ -77,6 +104,8 @@ class OtpPolicy:
     max_per_consumer_per_day: int = 5
     #: The SMS gateway receives replies, so the link notice may say "reply NO".
     notice_reply_no: bool = False
+    #: The HMAC key of stored code hashes (OTP_HASH_KEY; the demo key if unset).
+    hash_key: bytes = field(default=DEMO_HASH_KEY, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OtpPolicy:
@@ -84,7 +113,8 @@ class OtpPolicy:
                    max_attempts=settings.otp_max_attempts,
                    max_per_contact_per_hour=settings.otp_max_per_contact_per_hour,
                    max_per_consumer_per_day=settings.otp_max_per_consumer_per_day,
-                   notice_reply_no=settings.link_notice_reply_no)
+                   notice_reply_no=settings.link_notice_reply_no,
+                   hash_key=_configured_key(settings) or DEMO_HASH_KEY)
 
 
 @dataclass(frozen=True)
@@ -116,8 +146,8 @@ class OtpVerify:
     linked: LinkedConsumer | None = None
 
 
-def _hash(salt: str, code: str) -> str:
-    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+def _hash(key: bytes, salt: str, code: str) -> str:
+    return hmac.new(key, f"{salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _lock_for_otp(session: Session, contact: Contact, consumer_id: int) -> None:
@@ -149,8 +179,8 @@ def request_otp(session: Session, contact: Contact, ca_number: str, now: datetim
     registered mobile of the consumer with this CA number.
 
     Rate-limited per contact per hour and per consumer per day (so nobody can flood a
-    consumer's phone). A new code supersedes this contact's pending one. Only a salted
-    hash of the code is stored. `rng` is for tests; codes come from `secrets` otherwise.
+    consumer's phone). A new code supersedes this contact's pending one. Only a keyed,
+    salted hash of the code is stored. `rng` is for tests; codes come from `secrets` otherwise.
     """
     policy = policy or OtpPolicy()
     ca = normalise_ca(ca_number)
@@ -182,11 +212,11 @@ def request_otp(session: Session, contact: Contact, ca_number: str, now: datetim
                     .values(consumed_at=now, outcome=OtpOutcome.SUPERSEDED)
                     .execution_options(synchronize_session=False))
     code = f"{(rng or secrets.SystemRandom()).randrange(1_000_000):06d}"
-    salt = secrets.token_hex(16)
+    salt = KEYED + secrets.token_hex(15)  # 32 characters, the column's size
     challenge = OtpChallenge(contact_id=contact.id, consumer_id=consumer.id,
                              sent_to=consumer.mobile_e164, salt=salt,
-                             code_hash=_hash(salt, code), expires_at=now + policy.ttl,
-                             attempts=0, created_at=now)
+                             code_hash=_hash(policy.hash_key, salt, code),
+                             expires_at=now + policy.ttl, attempts=0, created_at=now)
     session.add(challenge)
     session.flush()
     minutes = max(1, int(policy.ttl.total_seconds() // 60))
@@ -225,8 +255,10 @@ def verify_otp(session: Session, contact: Contact, code: str, now: datetime, *,
                                 .where(Consumer.id == row.consumer_id))
     if registered != row.sent_to:  # the number changed after the code went out
         return OtpVerify("expired")
+    if not row.salt.startswith(KEYED):  # hashed before keyed hashes: ask for a new code
+        return OtpVerify("expired")
     given = re.sub(r"\s", "", code or "")
-    if hmac.compare_digest(_hash(row.salt, given), row.code_hash):
+    if hmac.compare_digest(_hash(policy.hash_key, row.salt, given), row.code_hash):
         session.execute(update(OtpChallenge).where(OtpChallenge.id == row.id)
                         .values(consumed_at=now, outcome=OtpOutcome.VERIFIED)
                         .execution_options(synchronize_session=False))

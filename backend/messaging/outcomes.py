@@ -3,7 +3,8 @@
 `attempt` sends one message (no database access) and says what should be recorded: sent,
 retried later with backoff, dead-lettered, or throttled (a provider 429: back to the queue
 without using up an attempt, and the channel paused). `record` writes a batch's outcomes
-in one short transaction. Every update is fenced on (id, status 'sending', attempts): a
+in one short transaction; a sent row loses its secret parameters (an OTP code) there.
+Every update is fenced on (id, status 'sending', attempts): a
 claim increments `attempts`, so a worker whose lease expired and was re-claimed by
 another cannot overwrite the newer attempt's outcome.
 """
@@ -24,7 +25,7 @@ from backend.messaging.clock import Clock
 from backend.messaging.hold import Hold
 from backend.messaging.pace import RateLimits
 from backend.messaging.pace import pause as pace_pause
-from backend.messaging.redact import error_text
+from backend.messaging.redact import error_text, without_secrets
 from backend.messaging.retry import RetryPolicy
 from backend.messaging.senders import (
     OutgoingMessage,
@@ -142,6 +143,23 @@ _RECORD_SENT = (
             locked_until=None))
 
 
+_REDACT_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("r_id"), OutboxMessage.status == OutboxStatus.SENT,
+           OutboxMessage.attempts == bindparam("r_attempt"))
+    .values(params=bindparam("r_params", type_=OutboxMessage.params.type)))
+
+
+def _redact_sent(session: Session, sent: list[Outcome]) -> None:
+    """Blank secret parameters (an OTP code) from the rows just marked sent, in one
+    executemany UPDATE: once out, a code has no business in the table (fenced like the
+    sent update, so only this attempt's rows)."""
+    rows = [{"r_id": o.message.id, "r_attempt": o.message.attempt, "r_params": redacted}
+            for o in sent if (redacted := without_secrets(o.message.params)) is not None]
+    if rows:
+        session.connection().execute(_REDACT_SENT, rows)
+
+
 def record(session_factory: sessionmaker[Session], outcomes: list[Outcome],
            unsent: list[OutgoingMessage], worker_id: str, hold: Hold) -> BatchResult:
     """Record a batch's outcomes in one short transaction (one executemany UPDATE for the
@@ -167,6 +185,7 @@ def record(session_factory: sessionmaker[Session], outcomes: list[Outcome],
             if owned:
                 log_sent(session.connection(),
                          [(o.message, o.values.get("text")) for o in sent])
+                _redact_sent(session, sent)
         for outcome in sorted(others, key=lambda o: o.message.id):
             stmt = (update(OutboxMessage).where(*_fence(outcome.message))
                     .values(**outcome.values).execution_options(synchronize_session=False))

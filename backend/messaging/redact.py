@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from backend.messaging.senders import OutgoingMessage
+from backend.messaging.sent_log import MASK, SECRET_PARAMS
 
 MAX_ERROR_CHARS = 500
 
@@ -31,3 +32,12 @@ def _leaves(value: object) -> Iterable[object]:
             yield from _leaves(item)
     elif value is not None and not isinstance(value, bool):
         yield value
+
+
+def without_secrets(params: Mapping[str, object]) -> dict[str, object] | None:
+    """`params` with each secret parameter's value (an OTP code) masked, as a sent row keeps
+    them; None if there is none to mask."""
+    if not any(params.get(name) is not None for name in SECRET_PARAMS):
+        return None
+    return {name: (MASK * len(str(value)) if name in SECRET_PARAMS and value is not None
+                   else value) for name, value in params.items()}

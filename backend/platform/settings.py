@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         default=2.0, gt=0, le=3600,
         description="How long a provider 429 pauses its channel when it gives no Retry-After.")
     log_level: str = "INFO"
+    otp_hash_key: SecretStr | None = Field(
+        default=None,
+        description="Secret key for the stored hash of one-time codes (HMAC-SHA256), so a "
+        "copied table does not give up the codes: 32+ random characters, the same in every "
+        "process. Required with APP_ENV=production; demo uses a built-in key.")
     otp_ttl_minutes: int = Field(default=10, ge=1, description="How long a one-time code works.")
     otp_max_attempts: int = Field(default=5, ge=1, description="Wrong codes before it dies.")
     otp_max_per_contact_per_hour: int = Field(

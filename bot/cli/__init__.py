@@ -11,6 +11,7 @@ import logging
 
 import click
 
+from bot import log_redaction
 from bot.cli import (
     alerts,
     broadcast,
@@ -44,6 +45,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    log_redaction.install(app.settings, debug=level <= logging.DEBUG)  # no secret in logs
 
 
 COMMANDS: tuple[click.Command, ...] = (

@@ -83,7 +83,8 @@ def test_serve_refuses_the_web_chat_in_production(db_url: str, tmp_path,  # noqa
     served: list[object] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
     env = {"DATABASE_URL": db_url, "WEB_CHAT_ENABLED": "1", "SCHEDULER_EMBEDDED": "0",
-           "ASSISTANT_FILE": str(filled_assistant_file(tmp_path))}  # production: no placeholders
+           "ASSISTANT_FILE": str(filled_assistant_file(tmp_path)),  # production: no placeholders
+           "OTP_HASH_KEY": "test-otp-hash-key"}
     production = CliRunner().invoke(main, ["serve"], env=env)
     assert production.exit_code == 0, production.output
     assert "mode: production" in production.output
