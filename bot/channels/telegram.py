@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -128,16 +128,18 @@ class TelegramChannel:
             self.answer_callback(query.id)
         self.delivery.send(ids)
 
-    async def poll(self, bot: Bot, *, timeout_s: int = 30, backoff_max_s: float = 60.0
-                   ) -> None:
+    async def poll(self, bot: Bot, *, timeout_s: int = 30, backoff_max_s: float = 60.0,
+                   stop: Callable[[], bool] = lambda: False,
+                   sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
         """Long polling (`sahayak telegram poll`), as safe as the webhook: the offset moves
         past an update only once `handle` returned, so an update whose handling failed
-        (database down) is handled again after a backoff, never dropped."""
+        (database down) is handled again after a backoff, never dropped. Runs until
+        `stop()` says so (checked between rounds)."""
         await bot.initialize()
         await bot.delete_webhook()
         offset: int | None = None
         errors = 0
-        while True:
+        while not stop():
             try:
                 updates = await bot.get_updates(offset=offset, timeout=timeout_s,
                                                 allowed_updates=ALLOWED_UPDATES)
@@ -150,7 +152,7 @@ class TelegramChannel:
                 errors += 1
                 delay = min(backoff_max_s, 2.0 ** min(errors, 10))
                 log.warning("telegram poll: %s, retrying in %.0fs", type(exc).__name__, delay)
-                await asyncio.sleep(delay)
+                await sleep(delay)
 
 
 def inbound_from_update(update: Update) -> tuple[InboundMessage, int] | None:

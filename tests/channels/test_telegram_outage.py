@@ -128,3 +128,38 @@ def test_a_failed_turn_is_answered_on_telegrams_retry(stack: Stack) -> None:
     assert post(stack, payload) == 200
     assert post(stack, payload) == 200
     assert successful_sends(stack, range(0)) == Counter({"8201": 1})
+
+
+def test_polling_handles_an_update_again_after_a_database_outage(stack: Stack) -> None:
+    """`sahayak telegram poll`: the offset moves past an update only once it was handled,
+    so updates that met a database outage are fetched again and answered, once each."""
+    import asyncio
+
+    from bot.channels.telegram import telegram_bot
+    from bot.channels.telegram_adapter import TelegramAdapter
+
+    chats = [8301, 8302, 8303]
+    with stack.telegram.lock:
+        stack.telegram.updates = [update(**message(chat=c, text="/menu")) for c in chats]
+    channel = TelegramAdapter(stack.settings).channel(stack.assistant, stack.backend.sessions)
+    outage = database_down(stack.backend.engine)
+    outage.__enter__()
+    backoffs: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the backoff: the outage ends meanwhile
+        backoffs.append(seconds)
+        if len(backoffs) == 2:
+            outage.__exit__(None, None, None)
+
+    def answered() -> bool:
+        with stack.telegram.lock:
+            return not stack.telegram.updates and len(backoffs) >= 2
+
+    try:
+        asyncio.run(channel.poll(telegram_bot(stack.settings), timeout_s=0, stop=answered,
+                                 sleep=sleep))
+    finally:
+        if len(backoffs) < 2:
+            outage.__exit__(None, None, None)
+    assert backoffs == [2.0, 4.0]
+    assert successful_sends(stack, range(0)) == Counter(str(c) for c in chats)
