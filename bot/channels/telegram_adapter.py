@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from backend.messaging.senders import Sender
 from backend.messaging.retry import RetryPolicy
+from backend.messaging.senders import Sender
 from bot.channels.base import ChannelAdapter, InboundContext, OutboundContext
 from bot.channels.telegram import CAPABILITIES, TelegramChannel
 from bot.channels.telegram_replies import ReplyDelivery
