@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from backend.messaging.clock import FrozenClock
 from backend.messaging.dispatch import process_batch
-from backend.models import OutboxMessage, OutboxStatus
+from backend.models import Contact, ConversationLog, OutboxMessage, OutboxStatus
 from bot.channels.telegram_replies import REPLY_KEY
 from bot.channels.telegram_sender import TelegramSender
 from tests.channels.conftest import Stack
@@ -118,6 +118,11 @@ def test_updates_survive_a_database_outage_and_an_unreachable_bot_api(stack: Sta
         rows = session.execute(select(OutboxMessage.address, OutboxMessage.status)
                                .where(OutboxMessage.message_key == REPLY_KEY)).all()
     assert sorted(rows) == sorted((str(c), OutboxStatus.SENT) for c in chats)
+    with stack.backend.sessions() as session:  # each turn logged once, its reply too
+        logged = session.execute(
+            select(Contact.address, ConversationLog.direction).join(
+                Contact, Contact.id == ConversationLog.contact_id)).all()
+    assert Counter(logged) == Counter({(str(c), d): 1 for c in chats for d in ("in", "out")})
 
 
 def test_a_failed_turn_is_answered_on_telegrams_retry(stack: Stack) -> None:
