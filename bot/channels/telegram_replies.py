@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -82,7 +83,7 @@ def reply_messages(answer: Answer, text: Callable[[str, str], str], *,
 
 def queue_replies(session: Session, *, update_id: int, chat_id: int, answer: Answer,
                   text: Callable[[str, str], str], contact_shared: bool = False,
-                  now: Any = None) -> list[int]:  # noqa: ANN401 - datetime | None
+                  now: datetime | None = None) -> list[int]:
     """Enqueue an answer's messages in the caller's transaction; the row ids. Keyed by
     update id, so the same update can never queue its replies twice."""
     ids: list[int] = []
