@@ -100,8 +100,12 @@ class TelegramChannel:
 
     @staticmethod
     def parse(data: dict[str, Any]) -> Update:
-        """The Update in a webhook's JSON; KeyError/TypeError/ValueError if malformed."""
-        return Update.de_json(data, None)
+        """The Update in a webhook's JSON, checked to make a turn (or none); KeyError,
+        TypeError, ValueError or AttributeError if malformed, so it is refused (400)
+        rather than failing in `handle` (500, which Telegram would retry)."""
+        update = Update.de_json(data, None)
+        inbound_from_update(update)
+        return update
 
     def handle(self, update: Update) -> list[int]:
         """Blocking (database, NLU): answer one update; the ids of its queued replies."""
@@ -162,7 +166,7 @@ def inbound_from_update(update: Update) -> tuple[InboundMessage, int] | None:
     if message is not None:
         if message.chat.type != ChatType.PRIVATE:
             return None
-        return inbound_from_message(update, message), message.chat_id
+        return inbound_from_message(update, message), _chat_id(message.chat_id)
     query = update.callback_query
     if query is None:
         return None
@@ -173,7 +177,13 @@ def inbound_from_update(update: Update) -> tuple[InboundMessage, int] | None:
         channel="telegram", address=telegram_address(chat.id), text="",
         message_id=str(update.update_id), received_at=utcnow(),
         button_payload=query.data[:CALLBACK_DATA_MAX],
-        profile_name=query.from_user.full_name if query.from_user else None), chat.id
+        profile_name=query.from_user.full_name if query.from_user else None), _chat_id(chat.id)
+
+
+def _chat_id(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("chat id is not an integer")
+    return value
 
 
 def telegram_bot(settings: AppSettings) -> Bot:
