@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from backend.platform.clock import utcnow
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.types import Capabilities, InboundMessage, Language, Reply
@@ -31,8 +33,11 @@ class Assistant:
     renderer: Renderer
     clock: Callable[[], datetime] = utcnow
 
-    def respond(self, message: InboundMessage, capabilities: Capabilities) -> Answer:
-        """Blocking (database, NLU): call it from a thread, not on an event loop."""
+    def respond(self, message: InboundMessage, capabilities: Capabilities, *,
+                queue: Callable[[Session, Answer], None] | None = None) -> Answer:
+        """Blocking (database, NLU): call it from a thread, not on an event loop. `queue`
+        gets the answer in the turn's transaction (not for a duplicate), to put its
+        replies in the outbox: they then exist if and only if the turn committed."""
         rendered: list[RenderedMessage] = []
 
         def render(replies: list[Reply], language: Language) -> list[str]:
@@ -42,7 +47,14 @@ class Assistant:
                            for r in replies]
             return [logged_text(m) for m in rendered]
 
-        replies, language = self.engine.handle_with_language(message, render=render)
+        def after(session: Session, replies: list[Reply], language: Language) -> None:
+            if queue is not None:
+                if len(rendered) != len(replies):
+                    render(replies, language)
+                queue(session, Answer(replies, list(rendered), language))
+
+        replies, language = self.engine.handle_with_language(
+            message, render=render, after=after if queue is not None else None)
         if len(rendered) != len(replies):  # a duplicate: nothing was rendered or logged
             render(replies, language)
         return Answer(replies, rendered, language)

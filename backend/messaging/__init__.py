@@ -10,6 +10,8 @@ The outbox's life, one module per step:
             (id, 'sending', attempts) so a lost lease cannot overwrite a newer attempt;
             errors are stored redacted (redact)
   worker    the loop: batch after batch, backing off on database errors
+  now       rows just enqueued sent at once by their producer (Telegram replies), the
+            failures left to the worker
   status    providers' delivery callbacks on sent rows
   admin     dead letters, requeueing and counts for operators
 Around them: hold (the hook through which a feature above, broadcasts, holds rows back),

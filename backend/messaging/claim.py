@@ -15,7 +15,7 @@ serialises concurrent claims. (Without rate limits a claim first reads the pace 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -113,6 +113,19 @@ def claim_paced(session_factory: sessionmaker[Session], worker_id: str, limit: i
     if claimed:
         log.debug("outbox worker %s claimed %d message(s)", worker_id, len(claimed))
     return Claim(sorted(claimed, key=lambda m: m.id), slots)
+
+
+def claim_ids(session_factory: sessionmaker[Session], ids: Sequence[int], now: datetime,
+              lease_s: float) -> list[OutgoingMessage]:
+    """Claim exactly these rows, those still pending (already due or not), in one short
+    transaction, leased like a batch: a caller that enqueued them sends them at once
+    (backend/messaging/now.py); a row a worker took first is left to it."""
+    if not ids:
+        return []
+    due = and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id.in_(list(ids)))
+    with session_factory() as session, session.begin():
+        claimed = _claim(session, due, len(ids), now + timedelta(seconds=lease_s))
+    return sorted(claimed, key=lambda m: m.id)
 
 
 def _claim(session: Session, due: ColumnElement[bool], limit: int,

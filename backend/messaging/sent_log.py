@@ -19,6 +19,9 @@ from sqlalchemy.engine import Connection
 
 from backend.messaging.senders import OutgoingMessage
 
+#: A parameter marking a row whose text its cause already logged (a dialogue reply sent
+#: through the outbox, logged by the turn): not logged a second time when sent.
+LOGGED_PARAM = "logged"
 #: Parameters whose value must never be stored or logged (a one-time code).
 SECRET_PARAMS = frozenset({"code"})
 MASK = "*"
@@ -49,6 +52,7 @@ def redacted(body: str | None, params: Mapping[str, Any]) -> str | None:
 def log_sent(connection: Connection, sent: Sequence[tuple[OutgoingMessage, str | None]]) -> None:
     """Log each sent message (with the text its sender rendered, if it said) in one
     executemany; call it after the sent rows were updated, in the same transaction."""
+    sent = [(m, body) for m, body in sent if not m.params.get(LOGGED_PARAM)]
     if not sent:
         return
     connection.execute(_LOG_SENT, [

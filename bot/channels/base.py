@@ -121,7 +121,7 @@ class ChannelAdapter(ABC):
 
     # --- lifecycle (the web app's lifespan) ---------------------------------------------
     async def start(self) -> None:  # noqa: B027 - optional hook, nothing by default
-        """After `install_routes`, when the app starts (e.g. Telegram's getMe)."""
+        """After `install_routes`, when the app starts (e.g. warming a provider client)."""
 
     async def stop(self) -> None:  # noqa: B027 - optional hook, nothing by default
         """When the app stops."""

@@ -1,57 +1,37 @@
-"""Telegram through python-telegram-bot: an `Application` built with `updater(None)` is
-fed updates by our own webhook route (or polls, for development), and its handlers turn
-messages, shared contacts and button taps into `InboundMessage`s.
+"""Telegram through python-telegram-bot's types: our own webhook route (or a polling
+loop, for development) parses each update and turns messages, shared contacts and button
+taps into `InboundMessage`s; the replies go through the outbox
+(bot/channels/telegram_replies.py). Nothing is built or contacted on import.
 
-The adapter holds the Application; nothing is built or contacted on import, and the
-Application is initialised/started in the ASGI lifespan. Edited messages are ignored (no
-handler), group chats too (account data is private). The engine dedupes by update_id."""
+Edited messages are ignored, group chats too (account data is private). The engine
+dedupes by update_id, and a failed turn rolls its claim back, so a retry is answered."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
+from sqlalchemy.orm import Session
+from telegram import Bot, Message, Update
 from telegram.constants import ChatType
-from telegram.error import RetryAfter
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
 
 from backend.platform.clock import utcnow
-from bot.channels.text import split_text
-from bot.dialogue.compose import reply_keys
+from bot.channels.telegram_replies import CALLBACK_DATA_MAX, ReplyDelivery, queue_replies
 from bot.dialogue.types import TELEGRAM, Capabilities, InboundMessage, MediaKind
-from bot.i18n import N_, RenderedMessage
 from bot.settings import AppSettings
 from bot.wiring import Answer, Assistant
 
 log = logging.getLogger(__name__)
 
 CAPABILITIES: Capabilities = TELEGRAM
-#: Replies after which a "share my phone number" keyboard is offered (linking).
-SHARE_PHONE_AFTER = frozenset({"account.need_link", "link.ask_ca", "link.ask_ca_more",
-                               "welcome.start"})
+ALLOWED_UPDATES = ["message", "callback_query"]
+#: Stops a tapped button's spinner (best effort: never raises).
+AnswerCallback = Callable[[str], None]
 MENU_COMMANDS = frozenset({"/menu", "/help"})
 #: Passed on as is: the engine answers it with a welcome (bot/dialogue/engine.py).
 START_COMMAND = "/start"
-MAX_RETRY_AFTER_S = 30.0
-CALLBACK_DATA_MAX = 64  # Telegram's limit on callback_data, in bytes
 
 
 def telegram_address(chat_id: int) -> str:
@@ -98,144 +78,117 @@ def _media(message: Message) -> MediaKind | None:
     return "other"
 
 
-def keyboard(rendered: RenderedMessage) -> InlineKeyboardMarkup | None:
-    buttons = [[InlineKeyboardButton(label, callback_data=value)]
-               for label, value in rendered.buttons
-               if len(value.encode()) <= CALLBACK_DATA_MAX]
-    return InlineKeyboardMarkup(buttons) if buttons else None
-
-
 class TelegramChannel:
-    """Holds the PTB `Application` and the assistant; `process(json)` for the webhook."""
+    """Turns updates into turns of the assistant whose replies are queued in the outbox
+    in the turn's transaction (bot/channels/telegram_replies.py), then sent at once.
+
+    `handle` is the durable part: when it returns, the update was answered (replies
+    queued) or deliberately ignored; when it raises, nothing of it was kept (the engine's
+    dedupe claim rolled back too), so the update may be handled again. The webhook
+    acknowledges only after `handle` returned; `poll` advances its offset the same way."""
 
     name = "telegram"
     capabilities = CAPABILITIES
 
-    def __init__(self, application: Application, assistant: Assistant,
-                 webhook_secret: str | None) -> None:
-        self.application = application
+    def __init__(self, assistant: Assistant, delivery: ReplyDelivery,
+                 webhook_secret: str | None, *, answer_callback: AnswerCallback | None = None
+                 ) -> None:
         self.assistant = assistant
+        self.delivery = delivery
         self.webhook_secret = webhook_secret
-        self.ready = False
-        application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
-        application.add_handler(CallbackQueryHandler(self.on_callback))
-
-    @classmethod
-    def from_settings(cls, settings: AppSettings, assistant: Assistant, *,
-                      webhook: bool = True) -> TelegramChannel:
-        if settings.telegram_bot_token is None:
-            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-        builder = configure_builder(Application.builder(), settings)
-        if webhook:
-            builder = builder.updater(None)
-        secret = (settings.telegram_webhook_secret.get_secret_value()
-                  if settings.telegram_webhook_secret else None)
-        return cls(builder.build(), assistant, secret)
-
-    # --- lifecycle (ASGI lifespan) -------------------------------------------------------
-    async def start(self) -> None:
-        """Initialise (getMe) and start; if Telegram is unreachable the rest of the app
-        still serves, and the webhook answers 503 so Telegram retries later."""
-        try:
-            await self.application.initialize()
-            await self.application.start()
-        except Exception as exc:  # noqa: BLE001 - any network/auth failure
-            log.warning("telegram: could not start (%s); webhook answers 503",
-                        type(exc).__name__)
-            return
-        self.ready = True
-
-    async def stop(self) -> None:
-        if self.ready:
-            self.ready = False
-            await self.application.stop()
-            await self.application.shutdown()
-
-    async def process(self, data: dict[str, Any]) -> None:
-        update = Update.de_json(data, self.application.bot)
-        await self.application.process_update(update)
-
-    # --- handlers ------------------------------------------------------------------------
-    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.message
-        if message is None or message.chat.type != ChatType.PRIVATE:
-            return
-        inbound = inbound_from_message(update, message)
-        answer = await asyncio.to_thread(self.assistant.respond, inbound, self.capabilities)
-        await self.reply(message.chat_id, answer, contact_shared=inbound.shared_phone is not None)
-
-    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is None:
-            return
-        await self._call(query.answer)  # stop the button's spinner first
-        chat = query.message.chat if query.message is not None else None
-        if chat is None or chat.type != ChatType.PRIVATE or not query.data:
-            return
-        inbound = InboundMessage(
-            channel="telegram", address=telegram_address(chat.id), text="",
-            message_id=str(update.update_id), received_at=utcnow(),
-            button_payload=query.data[:CALLBACK_DATA_MAX],
-            profile_name=query.from_user.full_name if query.from_user else None)
-        answer = await asyncio.to_thread(self.assistant.respond, inbound, self.capabilities)
-        await self.reply(chat.id, answer)
-
-    async def reply(self, chat_id: int, answer: Answer, *, contact_shared: bool = False) -> None:
-        bot = self.application.bot
-        for index, rendered in enumerate(answer.rendered):
-            parts = split_text(rendered.text, self.capabilities.max_length)
-            for n, part in enumerate(parts):
-                markup: Any = keyboard(rendered) if n == len(parts) - 1 else None
-                if markup is None and contact_shared and index == 0 and n == 0:
-                    markup = ReplyKeyboardRemove()
-                await self._call(bot.send_message, chat_id, part, reply_markup=markup)
-        if any(SHARE_PHONE_AFTER.intersection(reply_keys(r)) for r in answer.replies):
-            render = self.assistant.renderer.text
-            button = KeyboardButton(render(N_("telegram.share_phone"), answer.language),
-                                    request_contact=True)
-            await self._call(bot.send_message, chat_id,
-                             render(N_("telegram.share_phone_hint"), answer.language),
-                             reply_markup=ReplyKeyboardMarkup([[button]], resize_keyboard=True,
-                                                              one_time_keyboard=True))
+        self.answer_callback = answer_callback
 
     @staticmethod
-    async def _call(method: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
-        """Call the Bot API, waiting out flood control (RetryAfter) a few times. With
-        AIORateLimiter installed most of the waiting happens before the request."""
-        for _ in range(3):
+    def parse(data: dict[str, Any]) -> Update:
+        """The Update in a webhook's JSON, checked to make a turn (or none); KeyError,
+        TypeError, ValueError or AttributeError if malformed, so it is refused (400)
+        rather than failing in `handle` (500, which Telegram would retry)."""
+        update = Update.de_json(data, None)
+        inbound_from_update(update)
+        return update
+
+    def handle(self, update: Update) -> list[int]:
+        """Blocking (database, NLU): answer one update; the ids of its queued replies."""
+        turn = inbound_from_update(update)
+        if turn is None:
+            return []
+        inbound, chat_id = turn
+        ids: list[int] = []
+
+        def queue(session: Session, answer: Answer) -> None:
+            ids[:] = queue_replies(session, update_id=update.update_id, chat_id=chat_id,
+                                   answer=answer, text=self.assistant.renderer.text,
+                                   contact_shared=inbound.shared_phone is not None,
+                                   now=self.assistant.clock())
+
+        self.assistant.respond(inbound, self.capabilities, queue=queue)
+        return ids
+
+    def deliver(self, update: Update, ids: list[int]) -> None:
+        """Blocking, best effort: stop a tapped button's spinner, send the queued replies
+        (what fails is left to the outbox worker)."""
+        query = update.callback_query
+        if query is not None and self.answer_callback is not None:
+            self.answer_callback(query.id)
+        self.delivery.send(ids)
+
+    async def poll(self, bot: Bot, *, timeout_s: int = 30, backoff_max_s: float = 60.0,
+                   stop: Callable[[], bool] = lambda: False,
+                   sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+        """Long polling (`sahayak telegram poll`), as safe as the webhook: the offset moves
+        past an update only once `handle` returned, so an update whose handling failed
+        (database down) is handled again after a backoff, never dropped. Runs until
+        `stop()` says so (checked between rounds)."""
+        await bot.initialize()
+        await bot.delete_webhook()
+        offset: int | None = None
+        errors = 0
+        while not stop():
             try:
-                return await method(*args, **kwargs)
-            except RetryAfter as exc:
-                delay = exc.retry_after
-                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
-                await asyncio.sleep(min(float(seconds), MAX_RETRY_AFTER_S))
-        return await method(*args, **kwargs)
+                updates = await bot.get_updates(offset=offset, timeout=timeout_s,
+                                                allowed_updates=ALLOWED_UPDATES)
+                for update in updates:
+                    ids = await asyncio.to_thread(self.handle, update)
+                    offset = update.update_id + 1
+                    await asyncio.to_thread(self.deliver, update, ids)
+                errors = 0
+            except Exception as exc:  # noqa: BLE001 - network or database: back off, retry
+                errors += 1
+                delay = min(backoff_max_s, 2.0 ** min(errors, 10))
+                log.warning("telegram poll: %s, retrying in %.0fs", type(exc).__name__, delay)
+                await sleep(delay)
 
 
-def configure_builder(builder: ApplicationBuilder, settings: AppSettings) -> ApplicationBuilder:
-    """Token, Bot API base URL and the flood-limit rate limiter, shared by the webhook
-    Application and the polling one."""
+def inbound_from_update(update: Update) -> tuple[InboundMessage, int] | None:
+    """The turn an update asks for and its chat, or None: not for the assistant (edited
+    messages, group chats, channel posts, a button without data)."""
+    message = update.message
+    if message is not None:
+        if message.chat.type != ChatType.PRIVATE:
+            return None
+        return inbound_from_message(update, message), _chat_id(message.chat_id)
+    query = update.callback_query
+    if query is None:
+        return None
+    chat = query.message.chat if query.message is not None else None
+    if chat is None or chat.type != ChatType.PRIVATE or not query.data:
+        return None
+    return InboundMessage(
+        channel="telegram", address=telegram_address(chat.id), text="",
+        message_id=str(update.update_id), received_at=utcnow(),
+        button_payload=query.data[:CALLBACK_DATA_MAX],
+        profile_name=query.from_user.full_name if query.from_user else None), _chat_id(chat.id)
+
+
+def _chat_id(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("chat id is not an integer")
+    return value
+
+
+def telegram_bot(settings: AppSettings) -> Bot:
+    """A Bot for the token and Bot API base URL in the settings (not yet initialised)."""
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token \
         else ""
-    builder = builder.token(token)
-    if settings.telegram_api_base_url:
-        builder = builder.base_url(f"{settings.telegram_api_base_url}/bot") \
-            .base_file_url(f"{settings.telegram_api_base_url}/file/bot")
-    limiter = rate_limiter()
-    if limiter is not None:
-        builder = builder.rate_limiter(limiter)
-    return builder
-
-
-def rate_limiter() -> Any:  # noqa: ANN401 - AIORateLimiter, if its extra is installed
-    """~30 messages/s overall and 20/min per group (Telegram's limits); None without the
-    `python-telegram-bot[rate-limiter]` extra (then `_call` still backs off on RetryAfter)."""
-    try:
-        from telegram.ext import AIORateLimiter
-
-        return AIORateLimiter(max_retries=2)
-    except (ImportError, RuntimeError):
-        log.info("telegram: AIORateLimiter unavailable (install python-telegram-bot"
-                 "[rate-limiter]); backing off on RetryAfter only")
-        return None
-
+    base = settings.telegram_api_base_url or "https://api.telegram.org"
+    return Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")

@@ -1,7 +1,11 @@
 """`POST /webhooks/telegram`: the secret token first (403 otherwise), then the update.
 
-The update is processed before answering, so a failure is not acknowledged as done;
-Telegram's redelivery of an update_id already handled is answered once (engine dedupe)."""
+An update is acknowledged (200) only once it is durably handled: the turn ran and its
+replies were queued in the outbox in the same transaction (or the update is one we
+ignore). Any failure before that answers 500, so Telegram delivers it again; the failed
+turn rolled back its dedupe claim, so the retry is answered, and a redelivery of an update
+already handled is answered once (engine dedupe). The queued replies are then sent at once
+from here; what fails is retried by the outbox worker, never lost with the request."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import json
 import logging
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from bot.channels.http import read_body
 from bot.channels.telegram import TelegramChannel
@@ -32,16 +37,21 @@ def install_telegram_routes(app: FastAPI, channel: TelegramChannel, limit: int) 
         body = await read_body(request, limit)
         try:
             data = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise HTTPException(400, "not JSON") from None
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise HTTPException(400, "not a Telegram update")
-        if not channel.ready:
-            raise HTTPException(503, "telegram not started")
         try:
-            await channel.process(data)
-        except (KeyError, TypeError, ValueError):
+            update = channel.parse(data)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
             raise HTTPException(400, "malformed update") from None
+        try:
+            ids = await run_in_threadpool(channel.handle, update)
+        except Exception as exc:  # noqa: BLE001 - not recorded: Telegram must retry
+            log.warning("telegram update %s not handled (%s); answered 500 for a retry",
+                        update.update_id, type(exc).__name__)
+            return Response(status_code=500)
+        await run_in_threadpool(channel.deliver, update, ids)
         return Response(status_code=200)
 
     app.include_router(router)

@@ -16,20 +16,30 @@ def telegram() -> None:
 @telegram.command("poll")
 @pass_app
 def telegram_poll(app: CliApp) -> None:
-    """Answer Telegram by long polling (no public URL needed; removes any webhook)."""
-    from telegram import Update
+    """Answer Telegram by long polling (no public URL needed; removes any webhook).
+    Replies go through the outbox and are sent at once; run `sahayak worker` too for the
+    retries of those that fail."""
+    import asyncio
 
-    from bot.channels.telegram import TelegramChannel
+    from bot.channels.telegram import telegram_bot
+    from bot.channels.telegram_adapter import TelegramAdapter
 
     settings = app.settings
     if settings.telegram_bot_token is None:
         raise click.ClickException("set TELEGRAM_BOT_TOKEN first")
     components = app.components
     components.refuse_demo_placeholders()
-    channel = TelegramChannel.from_settings(settings, components.assistant, webhook=False)
+    adapter = components.channels.get("telegram")
+    if not isinstance(adapter, TelegramAdapter):
+        adapter = TelegramAdapter(settings)
+    channel = adapter.channel(components.assistant, components.backend.sessions)
     click.echo("polling Telegram; Ctrl-C to stop")
-    channel.application.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
-    components.close()
+    try:
+        asyncio.run(channel.poll(telegram_bot(settings)))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        components.close()
 
 
 @telegram.command("set-webhook")
@@ -40,9 +50,7 @@ def telegram_set_webhook(app: CliApp, url: str | None) -> None:
     token Telegram will send back in every call."""
     import asyncio
 
-    from telegram.ext import Application
-
-    from bot.channels.telegram import configure_builder
+    from bot.channels.telegram import telegram_bot
 
     settings = app.settings
     secret = settings.telegram_webhook_secret
@@ -52,10 +60,8 @@ def telegram_set_webhook(app: CliApp, url: str | None) -> None:
                   if settings.public_base_url else None)
     if not url or not url.startswith("https://"):
         raise click.ClickException("give an https:// URL (or set PUBLIC_BASE_URL)")
-    application = configure_builder(Application.builder(), settings).updater(None).build()
-
     async def register() -> bool:
-        async with application.bot as bot:
+        async with telegram_bot(settings) as bot:
             return await bot.set_webhook(url, secret_token=secret.get_secret_value(),
                                          allowed_updates=["message", "callback_query"])
 

@@ -92,6 +92,9 @@ SAFETY_CATEGORIES = frozenset({"fraud", "meter_fault"})
 OTP_STEP = ("link", "otp")
 #: Renders a turn's replies in a language: one text per reply, as the channel sends it.
 Render = Callable[[list[Reply], Language], list[str]]
+#: Called with the turn's session, replies and language just before it commits: a channel
+#: that answers through the outbox queues its replies here, durable with the dedupe claim.
+AfterTurn = Callable[[Session, list[Reply], Language], None]
 
 
 class DialogueEngine:
@@ -112,10 +115,12 @@ class DialogueEngine:
         return self.handle_with_language(message)[0]
 
     def handle_with_language(self, message: InboundMessage, *,
-                             render: Render | None = None) -> tuple[list[Reply], Language]:
+                             render: Render | None = None, after: AfterTurn | None = None
+                             ) -> tuple[list[Reply], Language]:
         """The replies and their language. `render` (the assistant's, for the channel)
         turns the replies into the texts sent, so the conversation log holds them; without
-        it only the reply keys are logged."""
+        it only the reply keys are logged. `after` runs in the turn's transaction (not for
+        a duplicate): if it raises, the whole turn rolls back, dedupe claim included."""
         now = self.clock()
         with self.sessions.begin() as session:
             contact, previous = contacts.inbound_contact(session, message.channel,
@@ -177,6 +182,8 @@ class DialogueEngine:
                 code_expected=code_expected)
             log.debug("contact %s intent %s -> %s", contact.id, parse.intent.name,
                       [r.key for r in replies])
+            if after is not None:
+                after(session, replies, turn.language)
             return replies, turn.language
 
     # --- reply language (bot/dialogue/language_choice.py) --------------------------------

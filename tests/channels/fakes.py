@@ -87,9 +87,11 @@ class FakeTelegram(FakeApi):
                 "message_id": self.counter, "date": 1_770_000_000, "from": BOT_USER,
                 "chat": {"id": int(form["chat_id"]), "type": "private"},
                 "text": form.get("text", "")}}
-        if method == "getUpdates":
+        if method == "getUpdates":  # an offset confirms every update below it
+            offset = int(form.get("offset") or 0)
             with self.lock:
-                pending, self.updates = self.updates, []
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                pending = list(self.updates)
             return 200, {"ok": True, "result": pending}
         return 200, {"ok": True, "result": True}
 
