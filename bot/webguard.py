@@ -66,10 +66,10 @@ def install_web_guards(app: FastAPI, *, allowed_hosts: list[str], docs: bool) ->
     Host check when `allowed_hosts` is set, and the security headers outermost (so a 400
     for a bad host has them too). Call it last: middleware added later runs first."""
     if docs:
-        from swagger_ui_bundle import swagger_ui_path
-
-        app.mount("/static/swagger-ui", StaticFiles(directory=str(swagger_ui_path)),
-                  name="swagger-ui")
+        # fastapi-offline ships Swagger UI 5 (OpenAPI 3.1, what FastAPI writes); only its
+        # files are used.
+        swagger_ui = Path(str(files("fastapi_offline"))) / "static"
+        app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui), name="swagger-ui")
 
         @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
         def api_docs() -> str:

@@ -131,3 +131,33 @@ def test_chat_in_headless_chromium(chat_url: str, tmp_path: Path) -> None:
         finally:
             context.close()
     assert errors == [], errors
+
+
+def test_api_docs_render_from_local_files_under_the_csp(chat_url: str, tmp_path: Path) -> None:
+    """/docs (demo mode) is the vendored Swagger UI: it renders the API under the CSP
+    (no inline script, nothing from another origin), with no console error."""
+    from playwright.sync_api import expect, sync_playwright
+
+    errors: list[str] = []
+    requested: list[str] = []
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), headless=True,
+            chromium_sandbox=False, args=CHROMIUM_ARGS)
+        try:
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("console", lambda msg: errors.append(f"{msg.text} {msg.location}")
+                    if msg.type == "error" and "favicon" not in str(msg.location) else None)
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(f"{chat_url}/docs")
+            expect(page.locator(".swagger-ui .info .title")).to_contain_text(
+                "Bijli Sahayak", timeout=TIMEOUT_MS)
+            expect(page.locator(".opblock-summary-path").first).to_be_visible(
+                timeout=TIMEOUT_MS)
+        finally:
+            context.close()
+    assert errors == [], errors
+    assert all(url.startswith(chat_url) or url.startswith("data:") for url in requested), \
+        requested
