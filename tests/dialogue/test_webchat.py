@@ -148,11 +148,15 @@ def test_serve_refuses_the_web_chat_in_production(db_url: str, tmp_path,  # noqa
     forced = CliRunner().invoke(main, ["serve"], env={**env, "WEB_CHAT_FORCE": "1"})
     assert forced.exit_code == 0, forced.output
     assert "mode: production" in forced.output and "WARNING" in forced.output
+    assert "ALLOWED_HOSTS is not set" in forced.output  # production: the operator is told
     demo = CliRunner().invoke(main, ["serve"], env={**env, "APP_ENV": "demo"})
     assert "mode: demo" in demo.output and "refused" not in demo.output
     assert "WARNING: the web chat is on" in demo.output  # loud even in demo mode
-    quiet = CliRunner().invoke(main, ["serve"], env={**env, "WEB_CHAT_ENABLED": "0"})
+    assert "ALLOWED_HOSTS" not in demo.output
+    quiet = CliRunner().invoke(main, ["serve"], env={**env, "WEB_CHAT_ENABLED": "0",
+                                                      "ALLOWED_HOSTS": "bijli.example.in"})
     assert quiet.exit_code == 0 and "web chat" not in quiet.output
+    assert "ALLOWED_HOSTS" not in quiet.output
     with TestClient(served[0]) as forced_on, TestClient(served[1]) as on:  # type: ignore[arg-type]
         assert forced_on.get("/chat").status_code == 200
         assert on.get("/chat").status_code == 200
