@@ -19,7 +19,7 @@ from typing import Literal
 from fastapi import FastAPI, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from backend.contacts.contacts import get_or_create_contact
@@ -43,6 +43,12 @@ class ChatIn(BaseModel):
                            description="The demo consumer picked (demo mode only).")
     text: str = Field(default="", max_length=1000)
     button: str | None = Field(default=None, max_length=100)
+
+    @field_validator("text", "button")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        """PostgreSQL text cannot hold NUL: dropped, so "\x00" is an odd message, not a 500."""
+        return value.replace("\x00", "") if value else value
 
     @property
     def address(self) -> str:

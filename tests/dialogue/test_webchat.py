@@ -74,6 +74,9 @@ def test_talk_as_a_consumer_on_whatsapp_and_sms(chat: TestClient) -> None:
                                         "text": "app kaise download kare"}).json()
     [reply] = sms["replies"]
     assert reply["buttons"] == [] and "1. Android" in reply["text"] and reply["segments"] >= 1
+    nul = chat.post("/chat/send", json={"session": SESSION, "text": "bal\x00ance\x00",
+                                        "button": "\x00"})
+    assert nul.status_code == 200 and nul.json()["replies"]  # PostgreSQL: no 500
     for bad in ({"view": "fax", "session": SESSION},  # not a view
                 {"session": "+917000000801"},  # a phone is not a session
                 {"session": SESSION, "ca": "x' OR 1=1"}):
