@@ -19,6 +19,7 @@ from backend.scheduler import SchedulerService
 from bot import log_redaction
 from bot.composition import Components, compose
 from bot.webchat import install_webchat
+from bot.webguard import install_web_guards
 
 VERSION = "0.1.0"
 
@@ -49,8 +50,12 @@ def create_app(components: Components, *, scheduler: bool = False) -> FastAPI:
             await channels.stop()
             backend.close()
 
+    # No CDN docs (Swagger UI is vendored, /docs only in demo mode, ReDoc off) and no
+    # slash redirects: Starlette builds their absolute URL from the request's Host header.
     app = FastAPI(title="Bijli Sahayak", version=VERSION, lifespan=lifespan,
-                  description="Prepaid metering API and consumer assistant (बिजली सहायक).")
+                  description="Prepaid metering API and consumer assistant (बिजली सहायक).",
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
+                  redirect_slashes=False)
     app.state.backend = backend
     app.state.scheduler = jobs
     install_api(app, backend)
@@ -58,8 +63,8 @@ def create_app(components: Components, *, scheduler: bool = False) -> FastAPI:
     channels = components.install_channels(app)
     app.state.channels = channels
     webchat = settings.web_chat_on
-    if webchat:  # demo only: it lets anyone talk as any number
-        install_webchat(app, backend, lambda: components.assistant)
+    if webchat:  # a demo: its own web contacts; the consumer shortcut only in demo mode
+        install_webchat(app, backend, lambda: components.assistant, demo=settings.is_demo)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def landing() -> str:
@@ -76,6 +81,7 @@ def create_app(components: Components, *, scheduler: bool = False) -> FastAPI:
         return {"status": "ok"}
 
     app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
+    install_web_guards(app, allowed_hosts=settings.allowed_hosts, docs=settings.is_demo)
     return app
 
 
@@ -90,31 +96,33 @@ def app_from_env() -> FastAPI:
     return create_app(components, scheduler=components.settings.scheduler_embedded)
 
 
-WEBCHAT_ITEM = '<li>Web chat (demo): <a href="/chat">/chat</a>, talk as a demo consumer</li>'
+WEBCHAT_ITEM = '<li>Web chat (demo): <a href="/chat">/chat</a>, talk to the assistant</li>'
 
 
 def _landing_html(settings: Settings, consumers: int, webchat: bool) -> str:
-    """In demo mode the page also names the database and counts consumers; production
-    shows neither (an internal host name or a customer count is nobody's business)."""
+    """In demo mode the page also names the database, counts consumers and links the API
+    docs; production shows none of these (an internal host name or a customer count is
+    nobody's business)."""
     db = make_url(settings.database_url).render_as_string(hide_password=True)
     database = (f"<li>Database: <code>{html.escape(db)}</code> — {consumers:,} consumers</li>"
                 if settings.is_demo else "")
     demo = ("<p>Demo consumers to try: <code>sahayak demo accounts</code>.</p>"
             if settings.is_demo else "")
+    docs = ('<li>API documentation: <a href="/docs">/docs</a>'
+            ' (OpenAPI: <a href="/openapi.json">/openapi.json</a>)</li>' if settings.is_demo
+            else '<li>OpenAPI: <a href="/openapi.json">/openapi.json</a></li>')
     api_state = ("open to operator keys" if settings.operator_api_keys
                  else "closed: set OPERATOR_API_KEYS to use it")
     return f"""<!doctype html>
 <html lang="hi"><head><meta charset="utf-8"><title>बिजली सहायक · Bijli Sahayak</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;
-line-height:1.5}}code{{background:#f3f3f3;padding:0 .3em}}</style></head>
+<link rel="stylesheet" href="/static/site.css"></head>
 <body><h1>बिजली सहायक · Bijli Sahayak</h1>
 <p>Assistant for smart prepaid electricity meter consumers — running.</p>
 <ul>
 {database}
 <li>Metering REST API under <code>/api/v1</code> — {html.escape(api_state)}</li>
-<li>API documentation: <a href="/docs">/docs</a>
- (OpenAPI: <a href="/openapi.json">/openapi.json</a>)</li>
+{docs}
 {WEBCHAT_ITEM if webchat else ""}
 <li>Health: <a href="/healthz">/healthz</a></li>
 </ul>

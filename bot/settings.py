@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from backend.platform.settings import Settings
 
@@ -91,13 +92,28 @@ class AppSettings(Settings):
         "websites, recharge pages and numbers (default: the shipped bot/data/assistant.yml, "
         "whose placeholders APP_ENV=production refuses).")
     web_chat_enabled: bool = Field(
-        default=False, description="Serve the web chat at /chat (talks as any number: only "
-        "with APP_ENV=demo; refused in production).")
+        default=False, description="Serve the web chat at /chat (a demo: in production "
+        "`sahayak serve` refuses it unless WEB_CHAT_FORCE=1).")
+    web_chat_force: bool = Field(
+        default=False, description="Serve the web chat even with APP_ENV=production (its "
+        "own web contacts, no demo shortcut: account data only after a one-time code).")
+    # NoDecode: "a.example,b.example" as written (split by the validator below).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names this server answers to (comma-separated, `*.example.in` "
+        "allowed); other Host headers get 400. Unset: any host (serve warns in production).")
 
     @field_validator("public_base_url", "twilio_api_base_url", "telegram_api_base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
 
     @property
     def twilio_ready(self) -> bool:
@@ -121,8 +137,8 @@ class AppSettings(Settings):
 
     @property
     def web_chat_on(self) -> bool:
-        """The web chat impersonates whoever is typed: served only in demo mode."""
-        return self.web_chat_enabled and self.is_demo
+        """The web chat is a demo: served in demo mode, in production only when forced."""
+        return self.web_chat_enabled and (self.is_demo or self.web_chat_force)
 
     def templates(self) -> TemplateMap:
         return TemplateMap.load(self.channel_templates_file)

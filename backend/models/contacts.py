@@ -36,6 +36,7 @@ class LinkMethod(enum.StrEnum):
     PHONE_MATCH = "phone_match"  # WhatsApp/SMS sender is the registered mobile
     OTP = "otp"  # entered a code sent by SMS to the registered mobile
     TELEGRAM_CONTACT = "telegram_contact"  # shared their own Telegram contact
+    DEMO = "demo"  # demo mode's web chat: a web contact given a demo consumer (bot/webchat)
 
 
 class OtpOutcome(enum.StrEnum):

@@ -37,15 +37,20 @@ def serve(app: CliApp, host: str, port: int, workers: int) -> None:
 
     settings = app.settings
     app.components.refuse_demo_placeholders()  # production: no dummy links to consumers
+    _check_web_chat(settings)
     # built here even with --workers, so a bad SCHEDULER_* schedule stops us now
     web = create_app(app.components, scheduler=settings.scheduler_embedded)
     click.echo(f"Bijli Sahayak on http://{host}:{port}  (API docs: /docs)"
                + (f", {workers} worker processes" if workers > 1 else ""))
     click.echo(f"mode: {settings.app_env}")
     click.echo(channels_line(settings))
-    if settings.web_chat_enabled and not settings.web_chat_on:
-        click.echo("warning: WEB_CHAT_ENABLED=1 is refused with APP_ENV=production (the web "
-                   "chat lets anyone talk as any number): /chat is not served", err=True)
+    if settings.web_chat_on:
+        click.echo(WEB_CHAT_WARNING + (" (forced in production by WEB_CHAT_FORCE=1: no demo "
+                   "consumers, account data only after a one-time code)"
+                   if not settings.is_demo else ""), err=True)
+    if not settings.allowed_hosts and not settings.is_demo:
+        click.echo("note: ALLOWED_HOSTS is not set, so any Host header is accepted; set it "
+                   "to this server's public host name(s)")
     click.echo("scheduler: embedded (one process runs the jobs; SCHEDULER_EMBEDDED=0 if a "
                "`sahayak scheduler` runs them)" if settings.scheduler_embedded
                else "scheduler: not embedded (run `sahayak scheduler`)")
@@ -56,6 +61,19 @@ def serve(app: CliApp, host: str, port: int, workers: int) -> None:
                     workers=workers, log_level=settings.log_level.lower())
     else:
         uvicorn.run(web, host=host, port=port, log_level=settings.log_level.lower())
+
+
+WEB_CHAT_WARNING = ("WARNING: the web chat is on at /chat: anyone who can reach this server "
+                    "can talk to the assistant there, as a demo consumer in demo mode")
+
+
+def _check_web_chat(settings: AppSettings) -> None:
+    """The web chat is a demo: production refuses to start with it unless forced."""
+    if settings.web_chat_enabled and not settings.web_chat_on:
+        raise click.ClickException(
+            "WEB_CHAT_ENABLED=1 is refused with APP_ENV=production (the web chat is a demo "
+            "page open to anyone): unset it, use APP_ENV=demo, or set WEB_CHAT_FORCE=1 to "
+            "serve it anyway")
 
 
 def channels_line(settings: AppSettings) -> str:

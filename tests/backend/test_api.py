@@ -476,14 +476,14 @@ def test_landing_health_and_openapi(client: TestClient) -> None:
     assert landing.status_code == 200
     assert landing.headers["content-type"].startswith("text/html")
     assert "2 consumers" not in landing.text and "Database:" not in landing.text
-    assert 'href="/docs"' in landing.text
+    assert 'href="/openapi.json"' in landing.text  # /docs is demo-only
     assert "op-key" not in landing.text
     db_url = client.app.state.backend.settings.database_url  # type: ignore[attr-defined]
     with _client(db_url, app_env="demo") as demo:
         shown = demo.get("/").text
     assert "2 consumers" in shown and "Database:" in shown and "op-key" not in shown
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/docs").status_code == 200
+    assert client.get("/docs").status_code == 404  # production: off (tests/bot/test_web_hygiene)
     spec = client.get("/openapi.json").json()
     assert {
         "/api/v1/consumers/{ca}/summary", "/api/v1/consumers/{ca}/usage",
