@@ -8,7 +8,7 @@ transaction; the caller serialises per contact (contacts.lock_contact)."""
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -19,13 +19,14 @@ from backend.models import AbuseEvent
 CA_LOOKUP = "ca_lookup"
 REPORT = "report"
 DAY = timedelta(days=1)
-_NOT_WORD = re.compile(r"[^\w]+")
 
 
 def area_key(text: str | None) -> str | None:
     """An area as typed ("Kankarbagh, Patna!", "kankarbagh patna") -> one comparable key
     ("kankarbagh patna"); None when nothing is left."""
-    key = " ".join(_NOT_WORD.sub(" ", (text or "").casefold()).split())
+    kept = (ch if unicodedata.category(ch)[0] in "LNM" else " "  # letters, digits, matras
+            for ch in (text or "").casefold())
+    key = " ".join("".join(kept).split())
     return key[:200] or None
 
 
