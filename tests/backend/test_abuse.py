@@ -13,6 +13,7 @@ from backend.care import complaints, escalation
 from backend.contacts import abuse, contacts, otp
 from backend.contacts.otp import OtpPolicy
 from backend.models import AbuseEvent, Complaint, OtpChallenge, OutboxMessage
+from backend.platform import migrate
 from tests.factories import T0, make_consumer
 
 RULES = complaints.ComplaintRules(
@@ -132,3 +133,13 @@ def test_area_key() -> None:
     assert abuse.area_key(" Kankarbagh,  PATNA! ") == "kankarbagh patna"
     assert abuse.area_key("रामनगर, गया") == "रामनगर गया"
     assert abuse.area_key("!!") is None and abuse.area_key(None) is None
+
+
+def test_migration_0013_down_and_up(db_url: str, tmp_path) -> None:  # noqa: ANN001
+    if db_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'm.db'}"
+        migrate.upgrade(url)
+        migrate.downgrade(url, "0010")
+        assert migrate.current_revision(url) == "0010"
+        migrate.upgrade(url)
+        assert migrate.current_revision(url) == migrate.head_revision()
