@@ -82,6 +82,8 @@ def test_unknown_ca_report_is_flagged_not_urgent_and_never_escalated(
         again = _report(s, _chat(s, "tg-7"), ca_number="999000951")
         assert again and again.duplicate and again.urgent
         ids = {known.complaint.ticket: "known", unknown.complaint.ticket: "unknown"}
+        from backend.api.staff import _complaint
+        assert _complaint(unknown.complaint, T0)["flag"] == "unknown_ca"  # staff see it
     with engine.begin() as conn:
         escalation.escalate(conn, T0 + timedelta(hours=5))
     with session_factory() as s:
