@@ -181,16 +181,16 @@ def request_otp(session: Session, contact: Contact, ca_number: str, now: datetim
         log.info("otp rate-limited for contact %s", contact.id)
         return OtpRequest("rate_limited", retry_after=wait)
     abuse.record(session, contact.id, abuse.CA_LOOKUP, ca, now)
-    _supersede(session, contact, now)  # a code for an earlier CA no longer applies
     if consumer is None:
+        _supersede(session, contact, now)  # the code for an earlier CA no longer applies
         log.info("otp lookup of an unknown CA by contact %s", contact.id)
         return OtpRequest("unknown_ca")
     wait = _retry_after(session, [OtpChallenge.consumer_id == consumer.id],
                         policy.max_per_consumer_per_day, timedelta(days=1), now)
     if wait is not None:
         log.info("otp rate-limited for consumer %s", consumer.id)
-        return OtpRequest("rate_limited", retry_after=wait)
-
+        return OtpRequest("rate_limited", retry_after=wait)  # a pending code still works
+    _supersede(session, contact, now)
     code = f"{(rng or secrets.SystemRandom()).randrange(1_000_000):06d}"
     salt = secrets.token_hex(16)
     challenge = OtpChallenge(contact_id=contact.id, consumer_id=consumer.id,

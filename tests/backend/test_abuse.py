@@ -145,3 +145,19 @@ def test_migration_0013_down_and_up(db_url: str, tmp_path) -> None:  # noqa: ANN
         assert migrate.current_revision(url) == "0010"
         migrate.upgrade(url)
         assert migrate.current_revision(url) == migrate.head_revision()
+
+
+def test_consumer_limit_leaves_the_pending_code_alive(session_factory: sessionmaker[Session]):
+    """A lookup refused by the registered mobile's daily limit is counted, but the code
+    already sent to that mobile still works (the flow says "wait, it may still arrive")."""
+    with session_factory.begin() as s:
+        consumer = make_consumer(s, mobile="+917000000954")
+        chat = _chat(s, "tg-10")
+        policy = OtpPolicy(max_per_contact_per_hour=100, max_lookups_per_contact_per_day=100,
+                           max_per_consumer_per_day=1)
+        assert otp.request_otp(s, chat, consumer.ca_number, T0, policy=policy).status == "sent"
+        again = otp.request_otp(s, chat, consumer.ca_number, T0 + timedelta(minutes=1),
+                                policy=policy)
+        assert again.status == "rate_limited"
+        assert otp.has_pending_otp(s, chat, T0 + timedelta(minutes=2))
+        assert abuse.count(s, abuse.CA_LOOKUP, T0 + timedelta(minutes=2), contact_id=chat.id) == 2
