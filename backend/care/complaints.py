@@ -202,6 +202,8 @@ def file_unverified(session: Session, *, contact_id: int, category: str, descrip
     if abuse.count(session, abuse.REPORT, now,
                    contact_id=contact_id) >= rules.unverified_per_contact_per_day:
         return None
+    if subject is not None:
+        abuse.lock_subject(session, subject)
     if subject is not None and abuse.count(
             session, abuse.REPORT, now, subject=subject) >= rules.unverified_per_area_per_day:
         return None

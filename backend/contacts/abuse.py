@@ -4,17 +4,19 @@ CA numbers (the link flow) and file outage/fraud reports.
 Each such action is recorded as an `AbuseEvent` (contact, kind, subject = CA number or
 area key) and counted in a sliding window, so a limit holds whether the CA exists or not
 and however many chats one person opens (the per-subject count). Works in the caller's
-transaction; the caller serialises per contact (contacts.lock_contact)."""
+transaction; the caller serialises per contact (contacts.lock_contact) and, for a count
+over all contacts, per subject (`lock_subject`)."""
 
 from __future__ import annotations
 
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from backend.models import AbuseEvent
+from backend.platform.leader_lock import lock_key
 
 CA_LOOKUP = "ca_lookup"
 REPORT = "report"
@@ -28,6 +30,15 @@ def area_key(text: str | None) -> str | None:
             for ch in (text or "").casefold())
     key = " ".join("".join(kept).split())
     return key[:200] or None
+
+
+def lock_subject(session: Session, subject: str) -> None:
+    """Serialise counting and recording for one subject until the transaction ends, so a
+    per-area limit holds when many chats report at once. PostgreSQL: a transaction-level
+    advisory lock; SQLite: the caller's contact lock already holds the write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))"),
+                        {"key": lock_key(f"abuse:{subject}")})
 
 
 def record(session: Session, contact_id: int, kind: str, subject: str | None,

@@ -4,9 +4,10 @@ escalated; CA lookups count whether the CA exists or not."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.care import complaints, escalation
@@ -161,3 +162,49 @@ def test_consumer_limit_leaves_the_pending_code_alive(session_factory: sessionma
         assert again.status == "rate_limited"
         assert otp.has_pending_otp(s, chat, T0 + timedelta(minutes=2))
         assert abuse.count(s, abuse.CA_LOOKUP, T0 + timedelta(minutes=2), contact_id=chat.id) == 2
+
+
+def test_area_limit_holds_when_two_chats_report_at_once(
+        engine: Engine, session_factory: sessionmaker[Session]):
+    """The second chat's report waits for the first one's transaction, then sees its count
+    (limit 1 per area): one ticket, one refusal, however the two interleave."""
+    rules = complaints.ComplaintRules(RULES.categories, RULES.unverified,
+                                      unverified_per_area_per_day=1)
+    with session_factory.begin() as s:
+        ids = [_chat(s, "tg-11").id, _chat(s, "tg-12").id]
+    filed_first, go_on, results = threading.Event(), threading.Event(), {}
+
+    def report(n: int) -> None:
+        with session_factory.begin() as s:
+            results[n] = complaints.file_unverified(
+                s, contact_id=ids[n], category="no_supply", description="", now=T0,
+                area="Kankarbagh", rules=rules)
+            if n == 0:
+                filed_first.set()
+                go_on.wait(30)
+
+    first = threading.Thread(target=report, args=(0,))
+    first.start()
+    assert filed_first.wait(30)
+    second = threading.Thread(target=report, args=(1,))
+    second.start()
+    _wait_until_blocked(engine)
+    go_on.set()
+    first.join(30)
+    second.join(30)
+    assert results[0] is not None and results[1] is None
+
+
+def _wait_until_blocked(engine: Engine) -> None:
+    """Until the second transaction waits for a lock (PostgreSQL), or at once on SQLite,
+    where the database write lock orders them anyway."""
+    if engine.dialect.name != "postgresql":
+        return
+    for _ in range(3000):
+        with engine.connect() as conn:
+            if conn.scalar(text(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())")):
+                return
+        threading.Event().wait(0.01)
+    raise AssertionError("the second report never waited for the first")
