@@ -94,7 +94,8 @@ def _complaint(c: Complaint, now: datetime) -> dict:
             "recharge": ({"amount_paise": c.recharge_amount_paise, "when": c.recharge_when,
                           "reference": c.recharge_reference}
                          if c.category == "recharge_not_credited" else None),
-            "reopen_count": c.reopen_count, "satisfied": c.satisfied}
+            "reopen_count": c.reopen_count, "satisfied": c.satisfied,
+            "flag": c.flag}  # "unknown_ca": a report for a CA that does not exist
 
 
 def _outage(n: OutageNotice) -> dict:

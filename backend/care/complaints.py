@@ -3,13 +3,19 @@ category per connection, status changes with history, and pushing each change to
 consumer's verified contacts through the outbox (message key + params; the worker renders
 it in the contact's language).
 
+Reports by contacts not verified for any connection (`file_unverified`) are limited per
+contact and per area (CA number or area as typed) per day (complaints.yml), merged into
+the open ticket of the same area (or, without one, of the same chat), and a report naming
+a CA number that does not exist is kept but flagged and never escalated: refusing it would
+tell the reporter that the CA does not exist.
+
 Ticket ids are short and easy to read out on the phone: "BS-" and six characters from an
 alphabet without look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G)."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +25,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.contacts import abuse
+from backend.contacts.contacts import lock_contact
 from backend.messaging.enqueue import enqueue
 from backend.models import (
     Complaint,
@@ -37,6 +45,8 @@ OPEN = (ComplaintStatus.OPEN, ComplaintStatus.IN_PROGRESS)
 #: Outbox message key per new status (catalog keys; rendered by the outbox worker).
 PUSH_KEYS = {status: f"complaint.push.{status.value}" for status in ComplaintStatus}
 MAX_DESCRIPTION = 500
+#: Complaint.flag of a report naming a CA number that does not exist.
+UNKNOWN_CA = "unknown_ca"
 
 
 class UnknownTicket(NotFound):
@@ -58,6 +68,10 @@ class ComplaintRules:
     ask_days: int = 3
     #: How long after resolution "theek nahi hua" reopens the ticket.
     reopen_days: int = 7
+    #: Reports an unverified contact may make in a day, and reports about one area (a CA
+    #: number or an area as typed) from all unverified contacts together.
+    unverified_per_contact_per_day: int = 3
+    unverified_per_area_per_day: int = 5
 
     def category(self, name: str) -> Category:
         return self.categories.get(name) or self.categories["other"]
@@ -70,9 +84,13 @@ def load_complaint_rules(path: Path | None = None) -> ComplaintRules:
     if "other" not in cats:
         raise ValueError("complaints file needs an 'other' category")
     follow_up = raw.get("follow_up") or {}
+    limits = raw.get("unverified_limits") or {}
     return ComplaintRules(cats, frozenset(raw.get("unverified", [])),
                           ask_days=int(follow_up.get("ask_days", 3)),
-                          reopen_days=int(follow_up.get("reopen_days", 7)))
+                          reopen_days=int(follow_up.get("reopen_days", 7)),
+                          unverified_per_contact_per_day=int(
+                              limits.get("per_contact_per_day", 3)),
+                          unverified_per_area_per_day=int(limits.get("per_area_per_day", 5)))
 
 
 @lru_cache(maxsize=1)
@@ -95,16 +113,30 @@ def normalise_ticket(text: str) -> str:
 class Filed:
     complaint: Complaint
     duplicate: bool  # an open ticket of the category existed: this report became a note
+    #: The urgency to tell the reporter when it differs from the ticket's (a flagged one).
+    told_urgent: bool | None = None
+
+    @property
+    def urgent(self) -> bool:
+        return self.complaint.urgent if self.told_urgent is None else self.told_urgent
 
 
 def open_ticket(session: Session, category: str, *, consumer_id: int | None,
-                ca_number: str | None = None) -> Complaint | None:
-    """The open ticket of this category for the connection (or, without a consumer, for
-    the CA number given), if any."""
-    if consumer_id is None and not ca_number:
+                ca_number: str | None = None, area: str | None = None,
+                contact_id: int | None = None) -> Complaint | None:
+    """The open ticket of this category for the connection; without a consumer, for the
+    CA number given, else the area (as `abuse.area_key` reads it), else the chat."""
+    if consumer_id is not None:
+        where = Complaint.consumer_id == consumer_id
+    elif ca_number:
+        where = Complaint.ca_number == ca_number
+    elif area:
+        where = Complaint.consumer_id.is_(None) & (Complaint.area == abuse.area_key(area))
+    elif contact_id is not None:
+        where = (Complaint.consumer_id.is_(None) & Complaint.ca_number.is_(None)
+                 & Complaint.area.is_(None) & (Complaint.contact_id == contact_id))
+    else:
         return None
-    where = (Complaint.consumer_id == consumer_id if consumer_id is not None
-             else Complaint.ca_number == ca_number)
     return session.scalars(select(Complaint).where(
         where, Complaint.category == category, Complaint.status.in_(OPEN))
         .order_by(Complaint.id).limit(1)).first()
@@ -122,14 +154,17 @@ def file_complaint(session: Session, *, category: str, description: str, now: da
     rules = rules or default_rules()
     cat = rules.category(category)
     text = (description or "").strip()[:MAX_DESCRIPTION]
-    existing = open_ticket(session, cat.name, consumer_id=consumer_id, ca_number=ca_number)
+    area = abuse.area_key(area)  # "Ramnagar, Gaya" and "ramnagar gaya" are one area
+    where = {"consumer_id": consumer_id, "ca_number": ca_number, "area": area,
+             "contact_id": contact_id}
+    existing = open_ticket(session, cat.name, **where)
     if existing is not None:
         _fill_recharge(existing, recharge)
         return Filed(_add_report(session, existing, text, now), duplicate=True)
     for _attempt in range(5):
         complaint = Complaint(
             ticket=new_ticket_id(), consumer_id=consumer_id, contact_id=contact_id,
-            ca_number=ca_number, area=(area or None) and area[:200], category=cat.name,
+            ca_number=ca_number, area=area, category=cat.name,
             urgent=cat.urgent if urgent is None else urgent, status=ComplaintStatus.OPEN,
             description=text, reports=1, created_at=now,
             due_at=now + timedelta(hours=cat.sla_hours), updated_at=now)
@@ -140,8 +175,7 @@ def file_complaint(session: Session, *, category: str, description: str, now: da
                 session.flush()
         except IntegrityError:
             # A ticket id collision, or a concurrent report of the same category.
-            existing = open_ticket(session, cat.name, consumer_id=consumer_id,
-                                   ca_number=ca_number)
+            existing = open_ticket(session, cat.name, **where)
             if existing is not None:
                 _fill_recharge(existing, recharge)
                 return Filed(_add_report(session, existing, text, now), duplicate=True)
@@ -151,6 +185,41 @@ def file_complaint(session: Session, *, category: str, description: str, now: da
         session.flush()
         return Filed(complaint, duplicate=False)
     raise RuntimeError("could not allocate a ticket id")
+
+
+def file_unverified(session: Session, *, contact_id: int, category: str, description: str,
+                    now: datetime, ca_number: str | None = None, area: str | None = None,
+                    urgent: bool | None = None,
+                    rules: ComplaintRules | None = None) -> Filed | None:
+    """A report by a contact verified for no connection, or None when a daily limit is
+    reached (per contact, or per CA number / area from all such contacts). Merged like any
+    report; one naming an unknown CA number is filed flagged, not urgent, and never
+    escalated, so the reporter learns nothing about the CA."""
+    rules = rules or default_rules()
+    lock_contact(session, contact_id)  # the count and the insert hold under concurrency
+    subject = f"ca:{ca_number}" if ca_number else (
+        f"area:{key}" if (key := abuse.area_key(area)) else None)
+    if abuse.count(session, abuse.REPORT, now,
+                   contact_id=contact_id) >= rules.unverified_per_contact_per_day:
+        return None
+    if subject is not None:
+        abuse.lock_subject(session, subject)
+    if subject is not None and abuse.count(
+            session, abuse.REPORT, now, subject=subject) >= rules.unverified_per_area_per_day:
+        return None
+    abuse.record(session, contact_id, abuse.REPORT, subject, now)
+    unknown = bool(ca_number) and session.scalar(
+        select(Consumer.id).where(Consumer.ca_number == ca_number)) is None
+    filed = file_complaint(session, category=category, description=description, now=now,
+                           contact_id=contact_id, ca_number=ca_number, area=area,
+                           urgent=False if unknown else urgent, rules=rules)
+    if not unknown:
+        return filed
+    if not filed.duplicate:
+        filed.complaint.flag = UNKNOWN_CA
+        session.flush()
+    said = rules.category(category).urgent if urgent is None else urgent
+    return replace(filed, told_urgent=said)
 
 
 @dataclass(frozen=True)

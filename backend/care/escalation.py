@@ -99,9 +99,10 @@ def escalate(conn: Connection, now: datetime, *, dry_run: bool = False,
 
 
 def overdue(now: datetime) -> ColumnElement[bool]:
-    """Open, past due and not escalated yet (matches the partial index)."""
+    """Open, past due, not escalated yet (matches the partial index) and not flagged."""
     return and_(complaints.c.status.in_(OPEN_VALUES), complaints.c.escalated_at.is_(None),
-                complaints.c.due_at <= literal(now, Complaint.due_at.type))
+                complaints.c.due_at <= literal(now, Complaint.due_at.type),
+                complaints.c.flag.is_(None))  # flagged (unknown CA): staff look first
 
 
 def _escalate(conn: Connection, now: datetime, max_tickets: int) -> EscalationResult:

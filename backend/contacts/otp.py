@@ -8,6 +8,11 @@ limited, requests are rate-limited per contact and per consumer, and only a keye
 code, since trying all million codes needs the key. The code itself leaves the outbox row
 once sent (backend/messaging/outcomes.py). Codes and numbers are never logged above DEBUG.
 
+Every CA lookup by a chat counts against its hourly and daily limits whether the CA exists
+or not (backend/contacts/abuse.py), and the caller answers both the same way ("if it is
+registered, a code went to its mobile"), so the bot cannot be used to find valid CA
+numbers or their mobiles.
+
 The code always goes by SMS to the registered mobile, never to the chat that asked (a
 WhatsApp authentication template has fixed text, and the chat is what is being proved).
 The SMS names the chat that asked ("only in the Telegram chat"), so a code asked for by
@@ -30,6 +35,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from backend.contacts import abuse
 from backend.contacts.contacts import lock_contact
 from backend.contacts.links import (
     LinkedConsumer,
@@ -101,6 +107,7 @@ class OtpPolicy:
     ttl: timedelta = timedelta(minutes=10)
     max_attempts: int = 5
     max_per_contact_per_hour: int = 3
+    max_lookups_per_contact_per_day: int = 10
     max_per_consumer_per_day: int = 5
     #: The SMS gateway receives replies, so the link notice may say "reply NO".
     notice_reply_no: bool = False
@@ -112,6 +119,8 @@ class OtpPolicy:
         return cls(ttl=timedelta(minutes=settings.otp_ttl_minutes),
                    max_attempts=settings.otp_max_attempts,
                    max_per_contact_per_hour=settings.otp_max_per_contact_per_hour,
+                   max_lookups_per_contact_per_day=(
+                       settings.otp_max_lookups_per_contact_per_day),
                    max_per_consumer_per_day=settings.otp_max_per_consumer_per_day,
                    notice_reply_no=settings.link_notice_reply_no,
                    hash_key=_configured_key(settings) or DEMO_HASH_KEY)
@@ -121,8 +130,9 @@ class OtpPolicy:
 class OtpRequest:
     """Outcome of asking for a code.
 
-    status: "sent" | "invalid_ca" (not 9-12 digits) | "unknown_ca" | "already_linked"
-    (and now selected) | "rate_limited" (`retry_after` says how long to wait).
+    status: "sent" | "invalid_ca" (not 9-12 digits) | "unknown_ca" (counted like a sent
+    one; the caller must answer it the same way) | "already_linked" (and now selected) |
+    "rate_limited" (`retry_after` says how long to wait).
     `masked_mobile` ("+91******3210") and `expires_at` are set when sent.
     """
 
@@ -178,9 +188,10 @@ def request_otp(session: Session, contact: Contact, ca_number: str, now: datetim
     """Send a 6-digit code by SMS (through the outbox, in this transaction) to the
     registered mobile of the consumer with this CA number.
 
-    Rate-limited per contact per hour and per consumer per day (so nobody can flood a
-    consumer's phone). A new code supersedes this contact's pending one. Only a keyed,
-    salted hash of the code is stored. `rng` is for tests; codes come from `secrets` otherwise.
+    Rate-limited per contact per hour and per day (CA lookups, existing or not) and per
+    consumer per day (so nobody can flood a consumer's phone). A new lookup supersedes
+    this contact's pending code. Only a keyed, salted hash of the code is stored. `rng` is
+    for tests; codes come from `secrets` otherwise.
     """
     policy = policy or OtpPolicy()
     ca = normalise_ca(ca_number)
@@ -193,24 +204,23 @@ def request_otp(session: Session, contact: Contact, ca_number: str, now: datetim
                 return OtpRequest("already_linked", linked=select_consumer(
                     session, contact, consumer.id))
         _lock_for_otp(session, contact, consumer.id)
-    wait = _retry_after(session, [OtpChallenge.contact_id == contact.id],
-                        policy.max_per_contact_per_hour, timedelta(hours=1), now)
+    else:
+        lock_contact(session, contact.id)
+    wait = _contact_wait(session, contact, policy, now)
     if wait is not None:
         log.info("otp rate-limited for contact %s", contact.id)
         return OtpRequest("rate_limited", retry_after=wait)
+    abuse.record(session, contact.id, abuse.CA_LOOKUP, ca, now)
     if consumer is None:
+        _supersede(session, contact, now)  # the code for an earlier CA no longer applies
+        log.info("otp lookup of an unknown CA by contact %s", contact.id)
         return OtpRequest("unknown_ca")
     wait = _retry_after(session, [OtpChallenge.consumer_id == consumer.id],
                         policy.max_per_consumer_per_day, timedelta(days=1), now)
     if wait is not None:
         log.info("otp rate-limited for consumer %s", consumer.id)
-        return OtpRequest("rate_limited", retry_after=wait)
-
-    session.execute(update(OtpChallenge)
-                    .where(OtpChallenge.contact_id == contact.id,
-                           OtpChallenge.consumed_at.is_(None))
-                    .values(consumed_at=now, outcome=OtpOutcome.SUPERSEDED)
-                    .execution_options(synchronize_session=False))
+        return OtpRequest("rate_limited", retry_after=wait)  # a pending code still works
+    _supersede(session, contact, now)
     code = f"{(rng or secrets.SystemRandom()).randrange(1_000_000):06d}"
     salt = KEYED + secrets.token_hex(15)  # 32 characters, the column's size
     challenge = OtpChallenge(contact_id=contact.id, consumer_id=consumer.id,
@@ -227,6 +237,25 @@ def request_otp(session: Session, contact: Contact, ca_number: str, now: datetim
     log.info("otp %s sent for contact %s consumer %s", challenge.id, contact.id, consumer.id)
     return OtpRequest("sent", masked_mobile=mask_address(consumer.mobile_e164),
                       expires_at=challenge.expires_at)
+
+
+def _contact_wait(session: Session, contact: Contact, policy: OtpPolicy,
+                  now: datetime) -> timedelta | None:
+    """How long this chat must wait before another CA lookup (hourly, then daily)."""
+    for limit, window in ((policy.max_per_contact_per_hour, timedelta(hours=1)),
+                          (policy.max_lookups_per_contact_per_day, abuse.DAY)):
+        wait = abuse.retry_after(session, abuse.CA_LOOKUP, contact.id, limit, now, window)
+        if wait is not None:
+            return wait
+    return None
+
+
+def _supersede(session: Session, contact: Contact, now: datetime) -> None:
+    session.execute(update(OtpChallenge)
+                    .where(OtpChallenge.contact_id == contact.id,
+                           OtpChallenge.consumed_at.is_(None))
+                    .values(consumed_at=now, outcome=OtpOutcome.SUPERSEDED)
+                    .execution_options(synchronize_session=False))
 
 
 def verify_otp(session: Session, contact: Contact, code: str, now: datetime, *,

@@ -10,6 +10,7 @@ from backend.models.care import (
     OutageNotice,
 )
 from backend.models.contacts import (
+    AbuseEvent,
     Contact,
     ContactChannel,
     ContactLink,
@@ -77,6 +78,7 @@ __all__ = [
     "OtpOutcome",
     "Contact",
     "ContactLink",
+    "AbuseEvent",
     "OtpChallenge",
     "ProcessedMessage",
     "ConversationState",

@@ -65,6 +65,9 @@ class Complaint(Base):
     satisfaction_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     satisfied: Mapped[bool | None] = mapped_column(Boolean)
     satisfaction_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Why staff should look before acting ("unknown_ca": the report names a CA number that
+    # does not exist). A flagged ticket is kept but never escalated or dispatched.
+    flag: Mapped[str | None] = mapped_column(String(32))
 
 
 # What the escalation pass scans: open, not yet escalated tickets by due time (small);

@@ -106,6 +106,21 @@ class OtpChallenge(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class AbuseEvent(Base):
+    """One counted action of a contact not verified for the connection it names: a CA
+    lookup in the link flow (whether the CA exists or not) or an outage/fraud report.
+    Only what the daily limits count; `subject` is the CA number or area key."""
+
+    __tablename__ = "abuse_events"
+    __table_args__ = (Index("ix_abuse_events_contact", "kind", "contact_id", "created_at"),
+                      Index("ix_abuse_events_subject", "kind", "subject", "created_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ProcessedMessage(Base):
     """Provider message ids already handled: the dedupe key for provider retries."""
 

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     otp_max_attempts: int = Field(default=5, ge=1, description="Wrong codes before it dies.")
     otp_max_per_contact_per_hour: int = Field(
         default=3, ge=1, description="Code requests one chat may make in an hour.")
+    otp_max_lookups_per_contact_per_day: int = Field(
+        default=10, ge=1,
+        description="CA numbers one unlinked chat may look up in a day (whether they exist "
+        "or not: stops guessing CA numbers).")
     otp_max_per_consumer_per_day: int = Field(
         default=5, ge=1,
         description="Codes one registered mobile may receive in a day (stops SMS bombing).")

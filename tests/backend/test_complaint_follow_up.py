@@ -132,7 +132,7 @@ def test_migration_0010_down_and_up(db_url: str, tmp_path) -> None:  # noqa: ANN
         migrate.downgrade(url, "0008")
         assert migrate.current_revision(url) == "0008"
         migrate.upgrade(url)
-        assert migrate.current_revision(url) == migrate.head_revision() == "0010"
+        assert migrate.current_revision(url) == migrate.head_revision()  # 0010 or a later one
 
 
 def test_staff_api_shows_the_claim_and_the_follow_up(

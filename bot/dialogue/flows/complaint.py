@@ -6,7 +6,9 @@ notice for the area has a restoration time; a high deduction is first explained 
 line. A cut despite a positive balance is filed as urgent. Filing is category (from the
 message, else a numbered choice), a short description, confirm; the reply has the ticket
 id and the expected resolution time. A contact not verified for any connection may report
-an outage or a fraud call for an area or CA number, and sees no account data."""
+an outage or a fraud call for an area or CA number, and sees no account data; such
+reports are limited per day and merged (backend.care.complaints.file_unverified), and a
+report for a CA number that does not exist is answered like any other."""
 
 from __future__ import annotations
 
@@ -225,28 +227,37 @@ class ComplaintFlow(Flow):
             consumer_id = _consumer_id(turn, ca)
             notice = (outages.for_consumer(turn.session, consumer_id, turn.now)
                       if consumer_id is not None else None)
-            if notice is not None and notice.expected_restore_at is not None:
+            if notice is not None:  # the area's outage is known: no ticket
                 turn.state.close()
+                params = {"reason": notice.reason or "-", "helpline": turn.config.helpline}
+                if notice.expected_restore_at is None:
+                    return [Reply(N_("complaint.triage.outage_no_time"), params)]
                 return [Reply(N_("complaint.triage.outage"), {
-                    "reason": notice.reason or "-", "restore": notice.expected_restore_at,
-                    "helpline": turn.config.helpline})]
+                    **params, "restore": notice.expected_restore_at})]
         turn.state.slots.update(ca=ca, area=None if ca else text[:200], description=text)
         return self.file(turn)
 
     def file(self, turn: Turn) -> list[Reply]:
         slots = turn.state.slots
         turn.state.close()
-        filed = complaints.file_complaint(
-            turn.session, category=str(slots.get("category") or "other"),
-            description=str(slots.get("description") or ""), now=turn.now,
-            consumer_id=slots.get("consumer_id"), contact_id=turn.contact.id,
-            ca_number=slots.get("ca"), area=slots.get("area"), urgent=slots.get("urgent"))
+        report = {"category": str(slots.get("category") or "other"),
+                  "description": str(slots.get("description") or ""), "now": turn.now,
+                  "contact_id": turn.contact.id, "ca_number": slots.get("ca"),
+                  "area": slots.get("area"), "urgent": slots.get("urgent")}
+        consumer_id = slots.get("consumer_id")
+        if consumer_id is None and not links.linked_consumers(turn.session, turn.contact):
+            filed = complaints.file_unverified(turn.session, **report)
+            if filed is None:
+                return [Reply(N_("complaint.limited"), {"helpline": turn.config.helpline},
+                              AFTER_FILED)]
+        else:
+            filed = complaints.file_complaint(turn.session, consumer_id=consumer_id, **report)
         c = filed.complaint
         params = {"ticket": c.ticket, "category": category_label(c.category), "due": c.due_at}
         if filed.duplicate:
             return [Reply(N_("complaint.duplicate"), params, AFTER_FILED)]
         lines = [Msg(N_("complaint.filed"), params)]
-        if c.urgent:
+        if filed.urgent:
             lines.append(Msg(N_("complaint.urgent_note"), {"helpline": turn.config.helpline}))
         return [compose(lines, AFTER_FILED)]
 

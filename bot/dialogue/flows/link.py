@@ -1,5 +1,11 @@
 """Linking a chat to a connection: CA number -> a one-time code SMSed to the registered
-mobile (shown masked) -> the code. And choosing between several connections on one phone.
+mobile -> the code. And choosing between several connections on one phone.
+
+Until the code step an unknown CA number gets the same answer as a known one ("if CA X is
+registered, a code went to its mobile; no code? check the number on your bill") and the
+registered mobile is never shown, even masked: otherwise the bot would tell anyone which
+CA numbers exist and whose phone they belong to. Every lookup counts against the chat's
+limits (backend/contacts/otp.py).
 
 After linking or choosing, the question that needed it ("balance?") is answered at once,
 so the consumer never has to ask twice."""
@@ -155,6 +161,9 @@ class LinkFlow(Flow):
             if new_ca is not None and new_ca != ca:
                 return self.request(turn, new_ca, then)
             return None
+        if turn.state.slots.get("unknown"):  # no code went out: now it may be said
+            turn.state.open(self.name, "ca", then=then)
+            return [Reply(N_("link.unknown_ca"), {"ca": ca, "helpline": turn.config.helpline})]
         policy = OtpPolicy.from_settings(turn.services.settings)
         result = otp.verify_otp(turn.session, turn.contact, code, turn.now, policy=policy)
         if result.status == "verified" and result.linked is not None:
@@ -177,11 +186,11 @@ class LinkFlow(Flow):
     def request(self, turn: Turn, ca: str, then: str | None) -> list[Reply]:
         policy = OtpPolicy.from_settings(turn.services.settings)
         result = otp.request_otp(turn.session, turn.contact, ca, turn.now, policy=policy)
-        if result.status == "sent":
-            turn.state.open(self.name, "otp", ca=ca, then=then)
+        if result.status in ("sent", "unknown_ca"):
+            turn.state.open(self.name, "otp", ca=ca, then=then,
+                            unknown=result.status == "unknown_ca")
             minutes = int(policy.ttl.total_seconds() // 60)
-            return [Reply(N_("link.otp_sent"), {"masked": result.masked_mobile or "",
-                                                "minutes": str(minutes)})]
+            return [Reply(N_("link.otp_sent"), {"ca": ca, "minutes": str(minutes)})]
         if result.status == "already_linked" and result.linked is not None:
             turn.state.close()
             return [Reply(N_("account.selected"), {"name": result.linked.name,
@@ -201,8 +210,6 @@ class LinkFlow(Flow):
             turn.state.close()
             return [Reply(N_("link.rate_limited"), minutes)]
         turn.state.open(self.name, "ca", then=then)
-        if result.status == "unknown_ca":
-            return [Reply(N_("link.unknown_ca"), {"ca": ca, "helpline": turn.config.helpline})]
         return [Reply(N_("link.bad_ca"))]
 
     def reminder(self, turn: Turn) -> Reply | None:
