@@ -287,6 +287,10 @@ class DialogueEngine:
         if angry(message.text):  # one calm line, then the most likely help
             return calm_reply(turn, lambda t, i: self._interrupt(t, form, i), form), True
         intent = turn.intent
+        if intent in NOT_UNDERSTOOD and turn.parse.first("complaint_category") is not None:
+            # A named problem ("no electricity", "current nahi hai") is a complaint, even
+            # when the classifier hears a "no" in it or is unsure.
+            intent = "file_complaint"
         if intent in NOT_UNDERSTOOD and off_topic(message.text):
             return self._with_reminder(turn, form, menu(N_("common.not_ours"))), None
         if intent in NOT_UNDERSTOOD:
