@@ -3,6 +3,7 @@ composition root's components."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import TYPE_CHECKING
@@ -55,6 +56,7 @@ def serve(app: CliApp, host: str, port: int, workers: int) -> None:
     if not settings.operator_api_keys:
         click.echo("note: OPERATOR_API_KEYS is not set, so the REST API refuses every call")
     level = settings.log_level.upper()
+    app_level = logging.getLevelName(logging.getLogger().getEffectiveLevel())  # -v: DEBUG
     if workers > 1:  # each worker process builds its own app from the environment
         # Start-up work happens here, once, before any worker takes traffic: the NLU model
         # is trained (if missing or stale) and saved, so workers only load the file. Two
@@ -62,11 +64,11 @@ def serve(app: CliApp, host: str, port: int, workers: int) -> None:
         # were killed and restarted, over and over.
         prepare_workers(app.components, web)
         uvicorn.run("bot.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level=level.lower(), log_config=log_config(level),
+                    workers=workers, log_level=level.lower(), log_config=log_config(app_level),
                     timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
     else:
         uvicorn.run(web, host=host, port=port, log_level=level.lower(),
-                    log_config=log_config(level))
+                    log_config=log_config(app_level))
 
 
 #: Seconds a worker may take to answer uvicorn's health check (uvicorn's default: 5).
@@ -97,6 +99,8 @@ def log_config(level: str) -> dict:
                                  "stream": "ext://sys.stderr"}
     config["root"] = {"handlers": ["app"], "level": level}
     config["loggers"]["alembic"] = {"level": "WARNING"}
+    # httpx logs each request's URL at INFO, and a Telegram Bot API URL holds the token
+    config["loggers"]["httpx"] = {"level": "WARNING"}
     return config
 
 
