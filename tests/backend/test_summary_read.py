@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.api.routes import SummaryOut
 from backend.metering.local import LocalMeteringService
 from backend.metering.rules import Rules
 from backend.metering.types import to_jsonable
@@ -81,6 +82,12 @@ def test_the_summary_is_the_same_json_as_before(client: TestClient) -> None:
     # byte for byte what FastAPI made of the dict before: same key order, compact, UTF-8
     assert response.content == json.dumps(RICH, ensure_ascii=False,
                                           separators=(",", ":")).encode()
+    # and the OpenAPI schema declares what is answered
+    schema = client.get("/openapi.json").json()
+    ref = schema["paths"]["/api/v1/consumers/{ca}/summary"]["get"]["responses"]["200"]
+    assert ref["content"]["application/json"]["schema"]["$ref"].endswith("/SummaryOut")
+    assert set(schema["components"]["schemas"]["SummaryOut"]["properties"]) == set(RICH)
+    SummaryOut.model_validate(response.json())
 
 
 def test_a_negative_balance_shows_the_next_cut(session_factory: sessionmaker[Session],
