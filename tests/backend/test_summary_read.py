@@ -154,3 +154,21 @@ def test_a_killed_connection_is_survived(client: TestClient, db_url: str) -> Non
         response = client.get(f"/api/v1/consumers/{ca}/summary", headers=RO)
         assert response.status_code == 200, response.text
         assert response.json()["balance_paise"] == 5_000
+
+
+def test_only_a_dead_connection_is_retried(engine) -> None:  # noqa: ANN001
+    """Another database error (here a bad statement) is raised at once, not run twice."""
+    from sqlalchemy.exc import DBAPIError
+
+    from backend.platform.db import read_retrying
+
+    calls: list[int] = []
+
+    def bad(conn) -> None:  # noqa: ANN001
+        calls.append(1)
+        conn.execute(text("SELECT no_such_column FROM consumers"))
+
+    with pytest.raises(DBAPIError):
+        read_retrying(engine, bad)
+    assert calls == [1]
+    assert read_retrying(engine, lambda conn: conn.execute(text("SELECT 7")).scalar()) == 7
