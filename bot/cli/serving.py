@@ -99,8 +99,6 @@ def log_config(level: str) -> dict:
                                  "stream": "ext://sys.stderr"}
     config["root"] = {"handlers": ["app"], "level": level}
     config["loggers"]["alembic"] = {"level": "WARNING"}
-    # httpx logs each request's URL at INFO, and a Telegram Bot API URL holds the token
-    config["loggers"]["httpx"] = {"level": "WARNING"}
     return config
 
 
