@@ -13,7 +13,7 @@ from backend.messaging.reach import BIHAR, PushChannels
 from backend.metering.local import LocalMeteringService
 from backend.metering.rules import Rules, load_rules
 from backend.metering.types import MeteringService
-from backend.platform.db import make_engine, make_session_factory
+from backend.platform.db import make_engine, make_read_engine, make_session_factory
 from backend.platform.settings import Settings
 
 
@@ -27,6 +27,7 @@ class Backend:
     local_metering: LocalMeteringService
     metering: MeteringService  # local, or remote when METERING_URL is set
     reach: PushChannels = BIHAR  # push channels: the bot's channel registry declares them
+    read_engine: Engine | None = None  # hot API reads (platform.db.read_retrying)
 
     @property
     def promotional_window(self) -> PromoWindow:
@@ -34,6 +35,8 @@ class Backend:
         return PromoWindow(self.rules.promotional_hours, self.tz)
 
     def close(self) -> None:
+        if self.read_engine is not None and self.read_engine is not self.engine:
+            self.read_engine.dispose()
         self.engine.dispose()
 
 
@@ -42,11 +45,12 @@ def build_backend(settings: Settings, *, reach: PushChannels = BIHAR) -> Backend
     sessions = make_session_factory(engine)
     rules = load_rules(settings.rules_file)
     tz = ZoneInfo(settings.timezone)
-    local = LocalMeteringService(sessions, rules, tz=tz)
+    reads = make_read_engine(settings.database_url, engine)
+    local = LocalMeteringService(sessions, rules, tz=tz, reads=reads)
     metering: MeteringService = local
     if settings.metering_url:
         from backend.metering.http import HttpMeteringService
 
         key = settings.metering_api_key.get_secret_value() if settings.metering_api_key else None
         metering = HttpMeteringService(settings.metering_url, api_key=key)
-    return Backend(settings, engine, sessions, rules, tz, local, metering, reach)
+    return Backend(settings, engine, sessions, rules, tz, local, metering, reach, reads)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import html
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +24,7 @@ from bot.webchat import install_webchat
 from bot.webguard import install_web_guards
 
 VERSION = "0.1.0"
+log = logging.getLogger(__name__)
 
 
 def create_app(components: Components, *, scheduler: bool = False) -> FastAPI:
@@ -42,6 +45,7 @@ def create_app(components: Components, *, scheduler: bool = False) -> FastAPI:
         gc.freeze()
         if jobs is not None:
             jobs.start()
+        log.info("app ready in process %d", os.getpid())
         try:
             yield
         finally:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -28,6 +30,34 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def make_read_engine(url: str, engine: Engine) -> Engine:
+    """The engine for hot one-statement reads (`read_retrying`): on PostgreSQL its own
+    small pool, autocommit (no ROLLBACK round trip when the connection goes back) and no
+    pre-ping (a `SELECT 1` round trip on every checkout); SQLite needs neither, so
+    `engine` itself."""
+    if url.startswith("sqlite"):
+        return engine
+    return make_engine(url, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+
+
+T = TypeVar("T")
+
+
+def read_retrying(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """`read(connection)` on a pooled connection; if that connection turns out dead (the
+    database restarted, the connection was killed), once more on a fresh one. This is what
+    keeps a pool without pre-ping resilient: a disconnect invalidates the pool's older
+    connections too, so the second try connects anew. `read` must be safe to repeat."""
+    try:
+        with engine.connect() as conn:
+            return read(conn)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as conn:
+        return read(conn)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -3,6 +3,7 @@ composition root's components."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import TYPE_CHECKING
@@ -12,6 +13,9 @@ import click
 from bot.cli.context import CliApp, pass_app
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from bot.composition import Components
     from bot.settings import AppSettings
 
 
@@ -56,11 +60,51 @@ def serve(app: CliApp, host: str, port: int, workers: int) -> None:
                else "scheduler: not embedded (run `sahayak scheduler`)")
     if not settings.operator_api_keys:
         click.echo("note: OPERATOR_API_KEYS is not set, so the REST API refuses every call")
+    level = settings.log_level.upper()
+    app_level = logging.getLevelName(logging.getLogger().getEffectiveLevel())  # -v: DEBUG
     if workers > 1:  # each worker process builds its own app from the environment
+        # Start-up work happens here, once, before any worker takes traffic: the NLU model
+        # is trained (if missing or stale) and saved, so workers only load the file. Two
+        # workers training at once on a busy machine missed uvicorn's health check and
+        # were killed and restarted, over and over.
+        prepare_workers(app.components, web)
         uvicorn.run("bot.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level=settings.log_level.lower())
+                    workers=workers, log_level=level.lower(), log_config=log_config(app_level),
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
     else:
-        uvicorn.run(web, host=host, port=port, log_level=settings.log_level.lower())
+        uvicorn.run(web, host=host, port=port, log_level=level.lower(),
+                    log_config=log_config(app_level))
+
+
+#: Seconds a worker may take to answer uvicorn's health check (uvicorn's default: 5).
+#: Loading the saved model takes well under that; this is slack for a loaded machine.
+WORKER_HEALTHCHECK_S = 30
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+
+
+def prepare_workers(components: Components, web: FastAPI) -> None:
+    """Load (training and saving if needed) the NLU model in the parent when the app
+    will use it: some channel receives, or the web chat is on."""
+    if web.state.channels.assistant is not None or components.settings.web_chat_on:
+        components.parser.parse("namaste")
+
+
+def log_config(level: str) -> dict:
+    """uvicorn's logging configuration plus ours for the app's loggers (the root logger),
+    with the process id on each line. uvicorn applies it in every worker process (they
+    are spawned: the CLI's logging set-up does not reach them), so the app's own lines
+    appear from each worker."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["app"] = {"format": LOG_FORMAT}
+    config["handlers"]["app"] = {"class": "logging.StreamHandler", "formatter": "app",
+                                 "stream": "ext://sys.stderr"}
+    config["root"] = {"handlers": ["app"], "level": level}
+    config["loggers"]["alembic"] = {"level": "WARNING"}
+    return config
 
 
 WEB_CHAT_WARNING = ("WARNING: the web chat is on at /chat: anyone who can reach this server "
