@@ -44,7 +44,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+@settings(max_examples=5, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_api_never_500_and_matches_its_schema(case) -> None:  # noqa: ANN001
     case.call_and_validate(headers=OP, excluded_checks=SKIPPED_CHECKS)
