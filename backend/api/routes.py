@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.api.types import CA, PRINTABLE, errors
+from backend.api.types import CA, PRINTABLE, IsoDate, errors
 from backend.engagement.readings_intake import import_and_alert
 from backend.metering.recharges import SOURCES, credit_recharge
 from backend.metering.types import to_jsonable
@@ -58,8 +58,7 @@ class ReadingRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ca_number: str | None = Field(default=None, pattern=r"^\d{9,12}$")
     meter_number: str | None = Field(default=None, max_length=24, pattern=PRINTABLE)
-    # Strict: an ISO date string only (lax mode read 0 as 1970-01-01, a Unix time).
-    date: Annotated[date, Field(strict=True)]
+    date: IsoDate
     kwh: str = Field(description="Units that day as a decimal string, e.g. \"6.25\"")
     register_kwh: str = "0"
 

@@ -7,10 +7,11 @@ change meaning if cleaned (payment references, meter numbers) refuse them instea
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from backend.platform.text import clean_text
 
@@ -27,6 +28,14 @@ def _not_blank(text: str) -> str:
     return text
 
 
+def _iso_only(value: Any) -> Any:  # noqa: ANN401 - what the JSON held
+    if not isinstance(value, str | date):
+        raise ValueError("a date is an ISO string, e.g. 2026-04-01")
+    return value
+
+
+#: A date in a body: an ISO string only (lax mode read 0 as 1970-01-01, a Unix time).
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
 #: Free text in a body (notes, replies, reasons), stored clean.
 FreeText = Annotated[str, AfterValidator(clean_text)]
 #: Free text that must say something once cleaned (a staff name, a reply).
