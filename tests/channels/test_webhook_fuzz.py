@@ -9,7 +9,7 @@ import json
 import logging
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -84,6 +84,8 @@ _sender = st.one_of(st.just("+917000001234"), st.from_regex(r"\+91[6-9]\d{9}", f
 
 
 @FUZZ
+@example(body="bal\x00ance", sender="+917000001234", profile="Ra\x00m", extra={}, path=WA)
+@example(body="\x00", sender="+917000001234", profile="", extra={"X\x00": "\x00"}, path=STATUS)
 @given(body=_text, sender=_sender, profile=_text, extra=st.dictionaries(_text, _text,
                                                                           max_size=3),
        path=st.sampled_from([WA, SMS, STATUS]))
@@ -117,6 +119,8 @@ _update = st.fixed_dictionaries(
 
 
 @FUZZ
+@example(update={"update_id": 5, "message": {"message_id": 1, "date": 1, "text": 7,
+                                              "chat": {"id": 5, "type": "private"}}})
 @given(update=st.one_of(_update, _json))
 def test_fuzzed_telegram_updates_never_500(stack: Stack, update: object) -> None:
     assert _tg(stack, json.dumps(update).encode()) < 500
