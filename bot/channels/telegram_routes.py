@@ -9,6 +9,7 @@ import hmac
 import logging
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from telegram import Update
 
 from bot.channels.http import read_body
 from bot.channels.telegram import TelegramChannel
@@ -32,9 +33,10 @@ def install_telegram_routes(app: FastAPI, channel: TelegramChannel, limit: int) 
         body = await read_body(request, limit)
         if not channel.ready:
             raise HTTPException(503, "telegram not started")
-        data = decode_update(body, channel.application.bot)
-        if data is not None:  # a malformed update is dropped (200), else Telegram resends it
-            await channel.process(data)
+        bot = channel.application.bot
+        update = decode_update(body, lambda data: Update.de_json(data, bot))
+        if update is not None:  # a malformed update is dropped (200), else Telegram resends it
+            await channel.application.process_update(update)
         return Response(status_code=200)
 
     app.include_router(router)
