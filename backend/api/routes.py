@@ -9,13 +9,14 @@ import hmac
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.api.types import CA, PRINTABLE, IsoDate, errors
 from backend.engagement.readings_intake import import_and_alert
 from backend.metering.recharges import SOURCES, credit_recharge
 from backend.metering.types import to_jsonable
@@ -26,7 +27,6 @@ from backend.services import Backend
 MAX_READINGS_PER_REQUEST = 10_000
 EARLIEST_PAYMENT = datetime(2000, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=15)  # a payment system's clock may run a little ahead
-CA = Annotated[str, Path(pattern=r"^\d{9,12}$", description="Consumer (CA) number")]
 
 
 class RechargeIn(BaseModel):
@@ -84,8 +84,8 @@ class SummaryOut(BaseModel):
 class ReadingRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ca_number: str | None = Field(default=None, pattern=r"^\d{9,12}$")
-    meter_number: str | None = Field(default=None, max_length=24)
-    date: date
+    meter_number: str | None = Field(default=None, max_length=24, pattern=PRINTABLE)
+    date: IsoDate
     kwh: str = Field(description="Units that day as a decimal string, e.g. \"6.25\"")
     register_kwh: str = "0"
 
@@ -183,29 +183,33 @@ def build_router(backend: Backend) -> APIRouter:
     read = [Depends(_key_checker(backend, write=False))]
     write = [Depends(_key_checker(backend, write=True))]
     metering = backend.local_metering
-    router = APIRouter(prefix="/api/v1", tags=["metering"])
+    router = APIRouter(prefix="/api/v1", tags=["metering"], responses=errors(401))
+    found = errors(404)
+    written = errors(400, 403, 413)
 
     @router.get("/consumers/{ca}/summary", dependencies=read,
-                responses={200: {"model": SummaryOut}})
+                responses={**found, 200: {"model": SummaryOut}})
     def summary(ca: CA) -> JSONResponse:
         """Balance, as-of time, days left, last recharge, meter status, next possible cut."""
         return JSONResponse(to_jsonable(metering.summary(ca)))
 
-    @router.get("/consumers/{ca}/usage", dependencies=read)
+    @router.get("/consumers/{ca}/usage", dependencies=read, responses=found)
     def usage(ca: CA, days: Annotated[int, Query(ge=1, le=366)] = 7) -> list[dict]:
         """Daily units and charges, newest first, each with its breakdown."""
         return to_jsonable(metering.usage(ca, days))
 
-    @router.get("/consumers/{ca}/recharges", dependencies=read)
+    @router.get("/consumers/{ca}/recharges", dependencies=read, responses=found)
     def recharges(ca: CA, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[dict]:
         return to_jsonable(metering.recharges(ca, limit))
 
-    @router.get("/consumers/{ca}/charges/{day}", dependencies=read)
+    @router.get("/consumers/{ca}/charges/{day}", dependencies=read, responses=found)
     def charge(ca: CA, day: date) -> dict:
         """One day's charge explained line by line."""
         return to_jsonable(metering.explain_charge(ca, day))
 
-    @router.post("/recharges", dependencies=write, status_code=201)
+    @router.post("/recharges", dependencies=write, status_code=201,
+                 responses={**errors(400, 403, 404, 409, 413),
+                            200: {"description": "The same reference again: the first result"}})
     def recharge(body: RechargeIn) -> JSONResponse:
         """Credit a recharge. Idempotent: the same reference again returns 200 and the
         original result; a reference reused for another recharge is 409."""
@@ -216,7 +220,7 @@ def build_router(backend: Backend) -> APIRouter:
                 at=body.paid_at or utcnow(), tz=backend.tz)
         return JSONResponse(to_jsonable(result), status_code=201 if result.created else 200)
 
-    @router.post("/readings", dependencies=write)
+    @router.post("/readings", dependencies=write, responses=written)
     def readings(body: ReadingsIn) -> dict:
         """Store a batch of daily readings, then charge the days they cover."""
         rows = ((i, {"ca_number": row.ca_number or "", "meter_number": row.meter_number or "",

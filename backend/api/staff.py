@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import and_, not_, select
 
+from backend.api.types import ID, TICKET, FreeText, RequiredText, errors
 from backend.care import complaints, handoff, outages
 from backend.engagement import outages as outage_notices
 from backend.messaging.senders import mask_address
@@ -20,21 +21,18 @@ from backend.platform.clock import utcnow
 from backend.platform.errors import InvalidInput, NotFound
 from backend.services import Backend
 
-TICKET = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{4,16}$")]
-ID = Annotated[int, Path(ge=1, le=2**63 - 1)]  # a BIGINT: larger ids are a 422, not a 500
-
 
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: ComplaintStatus
-    note: str = Field(default="", max_length=500)
-    staff: str = Field(min_length=1, max_length=64)
+    note: FreeText = Field(default="", max_length=500)
+    staff: RequiredText = Field(min_length=1, max_length=64)
 
 
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=handoff.MAX_REPLY)
-    staff: str = Field(min_length=1, max_length=64)
+    text: RequiredText = Field(min_length=1, max_length=handoff.MAX_REPLY)
+    staff: RequiredText = Field(min_length=1, max_length=64)
     release: bool = Field(default=False, description="Hand the conversation back to the bot")
 
 
@@ -67,20 +65,20 @@ class OutageIn(Restoration):
     circle: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,16}$")
     division_id: int | None = Field(default=None, gt=0, le=2**31 - 1)
     subdivision_id: int | None = Field(default=None, gt=0, le=2**31 - 1)
-    reason: str = Field(default="", max_length=200)
+    reason: FreeText = Field(default="", max_length=200)
     notify: bool = True
-    staff: str | None = Field(default=None, min_length=1, max_length=64)
+    staff: RequiredText | None = Field(default=None, min_length=1, max_length=64)
 
 
 class ExtendIn(Restoration):
     notify: bool = True
-    staff: str | None = Field(default=None, min_length=1, max_length=64)
+    staff: RequiredText | None = Field(default=None, min_length=1, max_length=64)
 
 
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     notify: bool = True
-    staff: str | None = Field(default=None, min_length=1, max_length=64)
+    staff: RequiredText | None = Field(default=None, min_length=1, max_length=64)
 
 
 def _complaint(c: Complaint, now: datetime) -> dict:
@@ -117,7 +115,8 @@ def _outcome(o: outage_notices.OutageOutcome) -> dict:
 
 
 def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
+    router = APIRouter(prefix="/api/v1/staff", tags=["staff"], responses=errors(401))
+    write_errors = errors(400, 403, 404, 409, 413)
     sessions = backend.sessions
 
     @router.get("/complaints", dependencies=read)
@@ -134,7 +133,7 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
         with sessions() as s:
             return [_complaint(c, now) for c in s.scalars(query.limit(limit))]
 
-    @router.get("/complaints/{ticket}", dependencies=read)
+    @router.get("/complaints/{ticket}", dependencies=read, responses=errors(404))
     def show_complaint(ticket: TICKET) -> dict:
         with sessions() as s:
             c = complaints.get(s, ticket)
@@ -142,7 +141,7 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
                        "staff": e.staff} for e in complaints.history(s, c)]
             return {**_complaint(c, utcnow()), "history": events}
 
-    @router.post("/complaints/{ticket}/status", dependencies=write)
+    @router.post("/complaints/{ticket}/status", dependencies=write, responses=write_errors)
     def set_status(ticket: TICKET, body: StatusIn) -> dict:
         with sessions.begin() as s:
             c = complaints.get(s, ticket)
@@ -158,7 +157,8 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
                      "since": c.handoff_at.isoformat() if c.handoff_at else None,
                      "language": c.language} for c in handoff.pending(s)]
 
-    @router.post("/handoffs/{contact_id}/reply", dependencies=write, status_code=201)
+    @router.post("/handoffs/{contact_id}/reply", dependencies=write, responses=write_errors,
+                 status_code=201)
     def reply(contact_id: ID, body: ReplyIn) -> dict:
         """Queue the reply to the contact (409 if it is not handed off or opted out)."""
         with sessions.begin() as s:
@@ -166,7 +166,7 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
                                    release_after=body.release)
         return {"outbox_id": result.outbox_id, "released": result.released}
 
-    @router.post("/handoffs/{contact_id}/release", dependencies=write)
+    @router.post("/handoffs/{contact_id}/release", dependencies=write, responses=write_errors)
     def release(contact_id: ID) -> dict:
         with sessions.begin() as s:
             contact = s.get(Contact, contact_id)
@@ -180,7 +180,7 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
         with sessions() as s:
             return [_outage(n) for n in outages.active(s)]
 
-    @router.post("/outages", dependencies=write, status_code=201)
+    @router.post("/outages", dependencies=write, responses=write_errors, status_code=201)
     def open_outage(body: OutageIn) -> dict:
         """Record an outage; with `notify` (the default) message the area's consumers."""
         now = utcnow()
@@ -190,7 +190,7 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
             expected_restore_at=body.restore_at(now), notify=body.notify, staff=body.staff,
             reach=backend.reach))
 
-    @router.post("/outages/{notice_id}/extend", dependencies=write)
+    @router.post("/outages/{notice_id}/extend", dependencies=write, responses=write_errors)
     def extend_outage(notice_id: ID, body: ExtendIn) -> dict:
         """A later expected restoration; with `notify` the same area is told."""
         now = utcnow()
@@ -201,7 +201,7 @@ def build_staff_router(backend: Backend, read: list, write: list) -> APIRouter:
             sessions, notice_id, expected_restore_at=restore_at, now=now, notify=body.notify,
             staff=body.staff, reach=backend.reach))
 
-    @router.post("/outages/{notice_id}/close", dependencies=write)
+    @router.post("/outages/{notice_id}/close", dependencies=write, responses=write_errors)
     def close_outage(notice_id: ID, body: CloseIn) -> dict:
         """Supply is back; with `notify` the area is told."""
         return _outcome(outage_notices.close_outage(sessions, notice_id, now=utcnow(),

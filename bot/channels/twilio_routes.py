@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.platform.clock import utcnow
 from backend.platform.errors import DomainError
+from backend.platform.text import clean_text
 from backend.services import Backend
 from bot.channels.http import read_body
 from bot.channels.twilio import STATUS_PATH, BadWebhook, TwilioChannel
@@ -40,7 +41,8 @@ async def signed_form(request: Request, channel: TwilioChannel, limit: int) -> d
     if not channel.account.is_signed(request.url.path, request.url.query, form, signature):
         log.info("twilio webhook %s: bad or missing signature, refused", request.url.path)
         raise HTTPException(403, "invalid signature")
-    return form
+    # Signed as sent, stored clean: a NUL in a signed field was a 500 on PostgreSQL.
+    return {clean_text(k): clean_text(v) for k, v in form.items()}
 
 
 def install_inbound_route(app: FastAPI, channel: TwilioChannel, path: str,

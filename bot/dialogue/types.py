@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from backend.platform.text import clean_optional, clean_text
+
 #: A channel name: one registered in bot/channels/registry.py, or "web" / "console" (the
 #: demo web chat and `sahayak chat`). A plain str, so a new channel needs no edit here.
 Channel = str
@@ -29,6 +31,14 @@ class InboundMessage:
     shared_phone_is_own: bool = False  # the shared contact's user id is the sender's own
     button_payload: str | None = None  # the `value` of an Option the user tapped
     profile_name: str | None = None  # display name the provider gives, if any
+
+    def __post_init__(self) -> None:
+        """Every channel's text is cleaned here, at the one door into the engine: NUL and
+        other control characters never reach the database (a 500 on PostgreSQL)."""
+        for name in ("address", "text", "message_id"):
+            object.__setattr__(self, name, clean_text(getattr(self, name)))
+        for name in ("shared_phone", "button_payload", "profile_name"):
+            object.__setattr__(self, name, clean_optional(getattr(self, name)))
 
 
 @dataclass(frozen=True)
