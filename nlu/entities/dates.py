@@ -19,6 +19,7 @@ to it when it is also a common word ("may", "mai" = I, "march") or an abbreviati
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -90,8 +91,15 @@ def _months() -> dict[str, int]:
     return _MONTHS
 
 
+@functools.cache
 def _norm_set(words: frozenset[str]) -> frozenset[str]:
+    """The word list as the parser sees it, folded once per process (not per message)."""
     return frozenset(normalize_text(w) for w in words)
+
+
+@functools.cache
+def _relative_days() -> dict[str, int]:
+    return {normalize_text(k): v for k, v in _RELATIVE_DAYS.items()}
 
 
 def _day(text: str) -> int | None:
@@ -139,7 +147,7 @@ def find_dates(tokens: list[Token], norm: Normalized, used: set[int]) -> list[Fo
     day_words, week_words = _norm_set(_DAY_WORDS), _norm_set(_WEEK_WORDS)
     ago, last = _norm_set(_AGO), _norm_set(_LAST)
     posts = _norm_set(_POSTPOSITIONS)
-    relative = {normalize_text(k): v for k, v in _RELATIVE_DAYS.items()}
+    relative = _relative_days()
     words = [t.text for t in tokens]
     n = len(words)
     found: list[Found] = []
