@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.orm import Session
 
 from backend.contacts.contacts import PHONE_CHANNELS
@@ -50,6 +50,7 @@ class LinkedConsumer:
     ca_number: str
     name: str
     method: str  # phone_match | otp | telegram_contact
+    language: str | None = None  # the account's language (decides an unset contact's replies)
 
 
 def normalise_ca(raw: str) -> str | None:
@@ -58,19 +59,43 @@ def normalise_ca(raw: str) -> str | None:
     return digits if _CA.match(digits) else None
 
 
-_LINKED = (select(Consumer.id, Consumer.ca_number, Consumer.name, ContactLink.method)
+_LINKED = (select(Consumer.id, Consumer.ca_number, Consumer.name, ContactLink.method,
+                  Consumer.language)
            .join(ContactLink, ContactLink.consumer_id == Consumer.id)
            .where(ContactLink.contact_id == bindparam("contact_id"),
                   ContactLink.verified_phone == Consumer.mobile_e164)
            .order_by(Consumer.ca_number, Consumer.id))
 
 
+#: `session.info` key of the per-session memo of `linked_consumers`: one dialogue turn asks
+#: it from several flows (gate, facts, greeting…); links change only through this module
+#: (which forgets the memo) or an ORM flush (which forgets it too: `_forget_on_flush`).
+_MEMO = "sahayak.linked_consumers"
+
+
 def linked_consumers(session: Session, contact: Contact) -> list[LinkedConsumer]:
     """Consumers this contact is verified for, by CA number. A link whose proven phone is
     no longer the consumer's registered mobile is left out."""
-    rows = session.execute(_LINKED, {"contact_id": contact.id})
-    return [LinkedConsumer(consumer_id=r.id, ca_number=r.ca_number, name=r.name,
-                           method=LinkMethod(r.method).value) for r in rows]
+    memo = session.info.setdefault(_MEMO, {})
+    found = memo.get(contact.id)
+    if found is None:
+        rows = session.execute(_LINKED, {"contact_id": contact.id})
+        found = memo[contact.id] = [
+            LinkedConsumer(consumer_id=r.id, ca_number=r.ca_number, name=r.name,
+                           method=LinkMethod(r.method).value, language=r.language)
+            for r in rows]
+    return list(found)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_flush(session: Session, *_: object) -> None:
+    _forget(session)
 
 
 def link(session: Session, contact: Contact, consumer_ids: list[int], method: LinkMethod,
@@ -79,6 +104,7 @@ def link(session: Session, contact: Contact, consumer_ids: list[int], method: Li
     it is stale (its phone changed), so repeating a phone match costs no write."""
     if not consumer_ids:
         return
+    _forget(session)
     ins = insert_for(session)(ContactLink).values([
         {"contact_id": contact.id, "consumer_id": cid, "method": method,
          "verified_phone": phone, "verified_at": now} for cid in consumer_ids])
@@ -136,16 +162,12 @@ def active_consumer(session: Session, contact: Contact) -> LinkedConsumer | None
 def account_language(session: Session, contact: Contact) -> str | None:
     """The language on the consumer account this contact is linked to (the selected
     connection first, else the first by CA number); None when it is linked to none. It
-    decides the reply language of a contact that never chose one (bot: language_choice)."""
-    row = session.execute(
-        select(Consumer.language)
-        .join(ContactLink, ContactLink.consumer_id == Consumer.id)
-        .where(ContactLink.contact_id == contact.id,
-               ContactLink.verified_phone == Consumer.mobile_e164)
-        .order_by((Consumer.id == (contact.active_consumer_id or 0)).desc(),
-                  Consumer.ca_number, Consumer.id)
-        .limit(1)).first()
-    return row.language if row is not None else None
+    decides the reply language of a contact that never chose one (bot: language_choice).
+    Read from `linked_consumers`, which the turn asks anyway (one query, memoised)."""
+    linked = linked_consumers(session, contact)
+    chosen = next((lc for lc in linked if lc.consumer_id == contact.active_consumer_id),
+                  linked[0] if linked else None)
+    return chosen.language if chosen is not None else None
 
 
 def select_consumer(session: Session, contact: Contact, consumer_id: int) -> LinkedConsumer:
@@ -161,6 +183,7 @@ def select_consumer(session: Session, contact: Contact, consumer_id: int) -> Lin
 def unlink(session: Session, contact: Contact, consumer_id: int) -> bool:
     """Remove a link ("forget this connection"). False if there was none. A phone match
     comes back on the next message from that phone, by design."""
+    _forget(session)
     deleted = session.execute(
         delete(ContactLink).where(ContactLink.contact_id == contact.id,
                                   ContactLink.consumer_id == consumer_id)
@@ -224,6 +247,7 @@ def remove_links(session: Session, consumer_id: int, contact_ids: list[int]) -> 
     number of links removed. For the owner's NO and for staff."""
     if not contact_ids:
         return 0
+    _forget(session)
     removed = session.execute(
         delete(ContactLink).where(ContactLink.consumer_id == consumer_id,
                                   ContactLink.contact_id.in_(contact_ids))

@@ -79,8 +79,6 @@ NOT_UNDERSTOOD = frozenset({FALLBACK_INTENT, "out_of_scope", "affirm", "deny"})
 #: Of those, the ones that are not a misunderstanding (no failure counted).
 NOT_A_FAILURE = frozenset({"affirm", "deny"})
 STATE_TTL_MIN = timedelta(minutes=1)
-#: Where the conversation state remembers the linked account's language.
-ACCOUNT_KEY = "account_language"
 #: Phone-match linking runs on a contact's first message and after a pause this long, not
 #: on every message (it is a third of a message's database work): a connection newly
 #: registered to the phone shows up in the next conversation.
@@ -138,7 +136,7 @@ class DialogueEngine:
                 links.auto_link_by_phone(session, contact, now)
             parse = self.parser.parse(message.text or "")
             stored = contact.language
-            account = self._account_language(session, contact, snapshot)
+            account = None if contact.language else links.account_language(session, contact)
             choice = self._choose_language(contact, message, parse.intent.name, account,
                                            Streak.from_data(snapshot.data if snapshot else None))
             language = choice.reply
@@ -173,7 +171,7 @@ class DialogueEngine:
             # An explicit choice during the turn (the language menu, "EN") ends any streak.
             streak = choice.streak if contact.language == (choice.store or stored) else None
             self._save(session, contact, turn.state, replies, failures, now,
-                       had_state=snapshot is not None, streak=streak, account=account)
+                       had_state=snapshot is not None, streak=streak)
             texts = render(replies, turn.language) if render is not None else None
             conversation_log.record_turn(
                 session, contact_id=contact.id, channel=message.channel, now=now,
@@ -191,17 +189,6 @@ class DialogueEngine:
             return replies, turn.language
 
     # --- reply language (bot/dialogue/language_choice.py) --------------------------------
-    @staticmethod
-    def _account_language(session: Session, contact: Contact,
-                          snapshot: conversations.ConversationSnapshot | None) -> str | None:
-        """The linked account's language, for a contact with none of its own: remembered
-        in the conversation state once found (a link rarely changes within a conversation,
-        and this saves a query on most messages)."""
-        if contact.language:
-            return None
-        cached = (snapshot.data or {}).get(ACCOUNT_KEY) if snapshot else None
-        return cached or links.account_language(session, contact)
-
     def _choose_language(self, contact: Contact, message: InboundMessage, intent: str,
                          account: str | None, streak: Streak | None) -> Choice:
         """Stored language, else the account's, else the default; a clear, long message in
@@ -411,7 +398,7 @@ class DialogueEngine:
     # --- persistence ---------------------------------------------------------------------
     def _save(self, session: Session, contact: Contact, state: DialogueState,
               replies: list[Reply], failures: int, now: datetime, *, had_state: bool,
-              streak: Streak | None = None, account: str | None = None) -> None:
+              streak: Streak | None = None) -> None:
         """Keep the open form, the values behind the last numbered list, the failure
         count and the language streak; delete the row when there is nothing to keep (if
         there was one)."""
@@ -424,8 +411,6 @@ class DialogueEngine:
         data: dict[str, object] = {"slots": state.slots, "options": state.options}
         if streak is not None:
             data[STATE_KEY] = streak.to_data()
-        if account is not None and contact.language is None:
-            data[ACCOUNT_KEY] = account
         conversations.save_state(session, contact.id, flow=state.form, step=state.step,
                                  data=data, failures=failures, now=now, ttl=self.state_ttl)
 
