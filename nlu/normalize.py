@@ -9,6 +9,7 @@ back to the text the user typed.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -216,8 +217,11 @@ def _fold_char(ch: str, prev: str, nxt: str) -> str:
     return _SPACE  # punctuation, symbols (emoji), separators, controls
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize(text: str) -> Normalized:
-    """Fold ``text`` for matching and classification, keeping an offset map."""
+    """Fold ``text`` for matching and classification, keeping an offset map. Memoised (the
+    result is immutable): one message is folded by the parser, the language check, the
+    date reader and the dialogue's lexicons, and word lists are folded again and again."""
     chars: list[str] = []
     offsets: list[int] = []
     n = len(text)
