@@ -35,30 +35,30 @@ def _whose(consumer_ids: list[int], contact_id: int | None):  # noqa: ANN202 (a 
     return or_(*mine) if mine else None
 
 
+def _newest(session: Session, whose, *conditions, by) -> Complaint | None:  # noqa: ANN001
+    if whose is None:
+        return None
+    return session.scalars(select(Complaint).where(whose, *conditions)
+                           .order_by(by.desc(), Complaint.id.desc()).limit(1)).first()
+
+
 def pending_question(session: Session, *, consumer_ids: list[int], contact_id: int | None,
                      now: datetime, rules: ComplaintRules | None = None) -> Complaint | None:
     """The newest resolved ticket whose "was it solved?" is still unanswered."""
     rules = rules or default_rules()
-    whose = _whose(consumer_ids, contact_id)
-    if whose is None:
-        return None
-    return session.scalars(select(Complaint).where(
-        whose, Complaint.status == ComplaintStatus.RESOLVED, Complaint.satisfied.is_(None),
-        Complaint.satisfaction_asked_at >= now - timedelta(days=rules.ask_days))
-        .order_by(Complaint.satisfaction_asked_at.desc(), Complaint.id.desc()).limit(1)).first()
+    return _newest(session, _whose(consumer_ids, contact_id),
+                   Complaint.status == ComplaintStatus.RESOLVED, Complaint.satisfied.is_(None),
+                   Complaint.satisfaction_asked_at >= now - timedelta(days=rules.ask_days),
+                   by=Complaint.satisfaction_asked_at)
 
 
 def recently_done(session: Session, *, consumer_ids: list[int], contact_id: int | None,
                   now: datetime, rules: ComplaintRules | None = None) -> Complaint | None:
     """The newest ticket resolved or closed within `reopen_days`."""
     rules = rules or default_rules()
-    whose = _whose(consumer_ids, contact_id)
-    if whose is None:
-        return None
-    return session.scalars(select(Complaint).where(
-        whose, Complaint.status.in_(DONE),
-        Complaint.updated_at >= now - timedelta(days=rules.reopen_days))
-        .order_by(Complaint.updated_at.desc(), Complaint.id.desc()).limit(1)).first()
+    return _newest(session, _whose(consumer_ids, contact_id), Complaint.status.in_(DONE),
+                   Complaint.updated_at >= now - timedelta(days=rules.reopen_days),
+                   by=Complaint.updated_at)
 
 
 def latest_open(session: Session, *, consumer_ids: list[int],

@@ -4,8 +4,6 @@ below 1, and dates given as numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -13,21 +11,11 @@ from sqlalchemy import select
 from backend.care import complaints, handoff
 from backend.contacts import contacts
 from backend.models import ComplaintEvent, OutageNotice, OutboxMessage
-from bot.app import create_app
-from bot.composition import compose
 from tests.factories import T0, make_consumer
-from tests.servers import clear_settings_env, make_settings
 
 OP = {"X-API-Key": "op-key"}
 
 
-@pytest.fixture
-def client(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[TestClient]:  # noqa: ANN001
-    clear_settings_env(monkeypatch)
-    monkeypatch.chdir(tmp_path)
-    app = create_app(compose(make_settings(db_url)))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
 
 
 def _sessions(client: TestClient):  # noqa: ANN202

@@ -5,7 +5,6 @@ and no pre-ping per request, and a killed database connection survived (retried 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,10 +19,7 @@ from backend.metering.rules import Rules
 from backend.metering.types import to_jsonable
 from backend.models import Account, Consumer, Meter, MeterStatus
 from backend.platform.db import make_engine
-from bot.app import create_app
-from bot.composition import compose
 from tests.factories import make_consumer
-from tests.servers import clear_settings_env, make_settings
 
 RO = {"X-API-Key": "ro-key"}
 IST = ZoneInfo("Asia/Kolkata")
@@ -46,13 +42,6 @@ def _consumer(sessions: sessionmaker[Session], ca: str, **account: object) -> st
     return ca
 
 
-@pytest.fixture
-def client(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[TestClient]:  # noqa: ANN001
-    clear_settings_env(monkeypatch)
-    monkeypatch.chdir(tmp_path)
-    with TestClient(create_app(compose(make_settings(db_url))),
-                    raise_server_exceptions=False) as c:
-        yield c
 
 
 def _sessions(client: TestClient) -> sessionmaker[Session]:
