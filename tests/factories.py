@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
 from backend.contacts import contacts
 from backend.metering.registry import add_consumer, ensure_circle
-from backend.models import Consumer, ContactLink, DailyReading, LinkMethod
+from backend.models import Base, Consumer, ContactLink, DailyReading, LinkMethod
 from backend.platform.db import make_engine
 
 T0 = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
@@ -62,3 +64,14 @@ def link_contact(session: Session, consumer: Consumer, channel: str, address: st
                             verified_phone=consumer.mobile_e164 if verified else "+919999999999"))
     session.flush()
     return contact.id
+
+
+def schema_diff(url: str) -> list:
+    """What differs between the database at `url` and the models (migration tests: [])."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
